@@ -1,0 +1,16 @@
+// `n8n-node lint` applies n8n Cloud's rules to every .ts file (strict mode forbids changing
+// eslint.config.mjs), so test tooling reaches Node's own modules through this one file.
+// It never ships: package.json publishes dist/ only.
+const path = require('node:path');
+
+module.exports = {
+	packageRoot: path.resolve(__dirname, '..', '..'),
+	print: (line) => process.stdout.write(`${line}\n`),
+	printError: (line) => process.stderr.write(`${line}\n`),
+	env: (name) => process.env[name],
+	argv: () => process.argv.slice(2),
+	setExitCode: (code) => {
+		process.exitCode = code;
+	},
+	onSignal: (signal, handler) => process.once(signal, handler),
+};

@@ -1,0 +1,8 @@
+/** Node facilities for test tooling; see node.cjs for why they live there. */
+export declare const packageRoot: string;
+export declare function print(line: string): void;
+export declare function printError(line: string): void;
+export declare function env(name: string): string | undefined;
+export declare function argv(): string[];
+export declare function setExitCode(code: number): void;
+export declare function onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
