@@ -1,4 +1,4 @@
-/** Node facilities for test tooling; see node.cjs for why they live there. */
+/** Node facilities for test tooling; see node.js for why they live there. */
 export declare const packageRoot: string;
 export declare function print(line: string): void;
 export declare function printError(line: string): void;
