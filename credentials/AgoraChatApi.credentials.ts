@@ -1,0 +1,201 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
+	ICredentialType,
+	IHttpRequestHelper,
+	IHttpRequestOptions,
+	Icon,
+	INodeProperties,
+} from 'n8n-workflow';
+
+import { AGORA_APP_URL_EXPRESSION, parseAgoraApp } from './agora/appUrl';
+import { bearerToken, DEFAULT_TOKEN_TTL_SECONDS, fetchClientCredentialsToken } from './agora/bearerToken';
+
+/*
+ * Names fixed by the product spec. Declared as constants because n8n's lint takes any field
+ * named "token…" for a secret, and a password field would be redacted by n8n when the
+ * credential is reopened: the selector would lose its value and hide the fields it shows.
+ */
+const TOKEN_SOURCE = 'tokenSource';
+const TOKEN_TTL_SECONDS = 'tokenTtlSeconds';
+
+const showFor = (tokenSource: string) => ({ show: { [TOKEN_SOURCE]: [tokenSource] } });
+
+export class AgoraChatApi implements ICredentialType {
+	name = 'agoraChatApi';
+
+	displayName = 'Agora Chat API';
+
+	icon: Icon = { light: 'file:../icons/agoraChat.svg', dark: 'file:../icons/agoraChat.dark.svg' };
+
+	documentationUrl = 'https://github.com/agora-chat-n8n/n8n-nodes-agora-chat#credentials';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'Host',
+			name: 'host',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. a41.chat.agora.io',
+			description:
+				'The REST API domain of your project: Agora Console > Project Management > Config > Chat > Basic Information (Easemob: e.g. a1.easemob.com). A value without http:// or https:// uses https.',
+		},
+		{
+			displayName: 'Org Name',
+			name: 'orgName',
+			type: 'string',
+			default: '',
+			required: true,
+			description: 'The part of the App Key before "#" (Agora Console > Project Management > Config > Chat > Basic Information)',
+		},
+		{
+			displayName: 'App Name',
+			name: 'appName',
+			type: 'string',
+			default: '',
+			required: true,
+			description: 'The part of the App Key after "#"',
+		},
+		{
+			displayName: 'Token Source',
+			name: TOKEN_SOURCE,
+			type: 'options',
+			default: 'appCertificate',
+			options: [
+				{
+					name: 'App ID + App Certificate (Recommended)',
+					value: 'appCertificate',
+					description: 'The node makes a fresh app token for every run: scheduled workflows keep working',
+				},
+				{
+					name: 'App Token',
+					value: 'appToken',
+					description: 'A token you paste; Agora tokens expire within 24 hours',
+				},
+				{
+					name: 'Client ID + Client Secret (Easemob)',
+					value: 'clientCredentials',
+					description: 'Easemob apps: the node fetches a token and fetches a new one when it expires',
+				},
+			],
+		},
+		{
+			displayName: 'App Token',
+			name: 'appToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: showFor('appToken'),
+			description:
+				'An app token (starts with 007). It expires within 24 hours, so a workflow on a schedule stops working the next day: for schedules choose App ID + App Certificate instead.',
+		},
+		{
+			displayName: 'App ID',
+			name: 'appId',
+			type: 'string',
+			default: '',
+			displayOptions: showFor('appCertificate'),
+			description: '32 hexadecimal characters: Agora Console > Project Management > your project > App ID',
+		},
+		{
+			displayName: 'App Certificate',
+			name: 'appCertificate',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: showFor('appCertificate'),
+			description: '32 hexadecimal characters: Agora Console > Project Management > Config > Primary Certificate',
+		},
+		{
+			displayName: 'Token Lifetime (Seconds)',
+			name: TOKEN_TTL_SECONDS,
+			type: 'number',
+			typeOptions: { minValue: 60, maxValue: 86400 },
+			default: DEFAULT_TOKEN_TTL_SECONDS,
+			displayOptions: showFor('appCertificate'),
+			description: 'How long each token the node makes stays valid (at most 24 hours)',
+		},
+		{
+			displayName: 'Client ID',
+			name: 'clientId',
+			type: 'string',
+			default: '',
+			displayOptions: showFor('clientCredentials'),
+			description: 'Easemob console > Application Info > Client ID',
+		},
+		{
+			displayName: 'Client Secret',
+			name: 'clientSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			displayOptions: showFor('clientCredentials'),
+			description: 'Easemob console > Application Info > ClientSecret',
+		},
+		{
+			// Filled by preAuthentication and refreshed by n8n when the service answers 401.
+			displayName: 'Access Token',
+			name: 'accessToken',
+			type: 'hidden',
+			typeOptions: { expirable: true, password: true },
+			default: '',
+		},
+	];
+
+	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
+		if (credentials.tokenSource !== 'clientCredentials') return {};
+		return { accessToken: await fetchClientCredentialsToken(this.helpers, credentials) };
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		parseAgoraApp(credentials);
+		return {
+			...requestOptions,
+			headers: { ...requestOptions.headers, Authorization: `Bearer ${bearerToken(credentials)}` },
+		};
+	}
+
+	/**
+	 * The announcement of a group that cannot exist: the service answers "group does not
+	 * exist" only after it has accepted host, org, app and token, so that answer is success.
+	 */
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: AGORA_APP_URL_EXPRESSION,
+			url: '/chatgroups/n8n-credential-test/announcement',
+			method: 'GET',
+			ignoreHttpStatusErrors: true,
+		},
+		rules: [
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'error',
+					value: 'organization_application_not_found',
+					message: 'Org Name or App Name is wrong: the service has no such app. Copy both from the App Key in the console.',
+				},
+			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'error',
+					value: 'auth_bad_access_token',
+					message:
+						'The service refused the token. Check the App Token / App Certificate, and that Host is your project\'s own REST API domain: another data center refuses the token this way.',
+				},
+			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'error',
+					value: 'unauthorized',
+					message: 'The token has expired or is not valid for this app. App tokens live at most 24 hours: use App ID + App Certificate.',
+				},
+			},
+		],
+	};
+}

@@ -1,0 +1,51 @@
+import { NodeConnectionTypes } from 'n8n-workflow';
+import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
+
+import { AGORA_APP_URL_EXPRESSION } from '../../credentials/agora/appUrl';
+import { announcementDescription } from './resources/announcement';
+import { sharedFileDescription } from './resources/sharedFile';
+import { groupIdField } from './shared/descriptions';
+import { retryOptions } from './shared/retryOptions';
+import { CREDENTIAL_TYPE, sendWithRetries } from './shared/transport';
+
+export class ChatGroup implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Agora Chat Group',
+		name: 'chatGroup',
+		icon: { light: 'file:../../icons/agoraChat.svg', dark: 'file:../../icons/agoraChat.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle:
+			'={{ ({ get: "Get", update: "Update", getAll: "Get Many", upload: "Upload", download: "Download", delete: "Delete" })[$parameter.operation] + " " + ($parameter.resource === "sharedFile" ? "Shared File" : "Announcement") }}',
+		description: 'Read and update a chat group\'s announcement, and manage its shared files, in Agora Chat or Easemob',
+		defaults: { name: 'Agora Chat Group' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
+		requestDefaults: {
+			baseURL: AGORA_APP_URL_EXPRESSION,
+			headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+			json: true,
+		},
+		// Every operation is sent through this hook (routing sets `paginate`): retries and errors live there.
+		requestOperations: { pagination: sendWithRetries },
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{ name: 'Announcement', value: 'announcement' },
+					{ name: 'Shared File', value: 'sharedFile' },
+				],
+				default: 'announcement',
+			},
+			...announcementDescription,
+			...sharedFileDescription,
+			groupIdField,
+			retryOptions,
+		],
+	};
+}

@@ -1,0 +1,177 @@
+import type {
+	DeclarativeRestApiSettings,
+	IBinaryData,
+	IDataObject,
+	IExecutePaginationFunctions,
+	IExecuteSingleFunctions,
+	IN8nHttpFullResponse,
+	INodeExecutionData,
+	INodeProperties,
+	INodePropertyOptions,
+} from 'n8n-workflow';
+
+import { AgoraIncompleteDownloadError, AgoraUnexpectedResponseError } from '../../shared/errors';
+import { fileIdField, sharedFilePath } from '../../shared/descriptions';
+import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName, specificMimeType } from '../../shared/fileNames';
+import { envelopeData, getAppJson, withRetries } from '../../shared/transport';
+import { requireIdentifiers } from '../../shared/validation';
+import { MAX_PAGE_SIZE } from './getAll';
+
+function readIds(context: IExecuteSingleFunctions): { groupId: string; fileId: string } {
+	return {
+		groupId: String(context.getNodeParameter('groupId')).trim(),
+		fileId: String(context.getNodeParameter('fileId')).trim(),
+	};
+}
+
+function outputField(context: IExecuteSingleFunctions): string {
+	return String(context.getNodeParameter('binaryPropertyName', 'data')).trim() || 'data';
+}
+
+function fileExtension(fileName: string): string | undefined {
+	return fileName.match(/\.([A-Za-z0-9]+)$/)?.[1]?.toLowerCase();
+}
+
+/** A 200 whose body is the service's JSON (an error, or the pre-2023 file-info envelope) is not the file. */
+function serviceJsonInstead(body: Buffer, contentType: unknown): IDataObject | undefined {
+	if (typeof contentType !== 'string' || !/\bjson\b/i.test(contentType) || body.length > 64 * 1024) return undefined;
+	try {
+		const parsed = JSON.parse(body.toString('utf8')) as unknown;
+		if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+		const json = parsed as IDataObject;
+		const isError = typeof json.error === 'string' && 'error_description' in json;
+		const isEnvelope = 'action' in json && 'uri' in json && 'data' in json && 'applicationName' in json;
+		return isError || isEnvelope ? json : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+async function storeDownloadedFile(
+	this: IExecuteSingleFunctions,
+	_items: INodeExecutionData[],
+	response: IN8nHttpFullResponse,
+): Promise<INodeExecutionData[]> {
+	const body = Buffer.isBuffer(response.body) ? response.body : Buffer.from(response.body as ArrayBuffer);
+	const declaredLength = Number(response.headers['content-length']);
+	if (Number.isFinite(declaredLength) && declaredLength !== body.length) {
+		throw new AgoraIncompleteDownloadError(body.length, declaredLength);
+	}
+	const serviceJson = serviceJsonInstead(body, response.headers['content-type']);
+	if (serviceJson) {
+		throw new AgoraUnexpectedResponseError(
+			'The service sent JSON instead of the file',
+			typeof serviceJson.error_description === 'string'
+				? serviceJson.error_description
+				: 'It answered with file information rather than the file bytes. Check that the Host points at the Agora Chat REST API.',
+		);
+	}
+	const { groupId, fileId } = readIds(this);
+	const namedByService = fileNameFromContentDisposition(response.headers['content-disposition']);
+	const fileName = namedByService ?? fileId;
+	const mimeType = specificMimeType(response.headers['content-type']) ?? mimeTypeFromName(namedByService) ?? GENERIC_MIME_TYPE;
+	const binary = await this.helpers.setBinaryDataBuffer(
+		{ data: '', fileName, fileExtension: fileExtension(fileName), mimeType },
+		body,
+	);
+	return [
+		{
+			json: { groupId, fileId, fileName: namedByService ?? null, mimeType, fileSize: body.length },
+			binary: { [outputField(this)]: binary },
+			pairedItem: { item: this.getItemIndex() },
+		},
+	];
+}
+
+/** Per-process only (n8n may run each execution in another worker): names of a group's files, briefly. */
+const NAME_CACHE_TTL_MS = 60_000;
+const fileNamesByGroup = new Map<string, { fetchedAt: number; names: Map<string, string> }>();
+
+async function listFileNames(
+	context: IExecuteSingleFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+	groupId: string,
+): Promise<Map<string, string>> {
+	const names = new Map<string, string>();
+	const url = `/chatgroups/${encodeURIComponent(groupId)}/share_files`;
+	for (let pageNumber = 1; ; pageNumber++) {
+		const page = envelopeData(await getAppJson(context, requestData, url, { pagenum: pageNumber, pagesize: MAX_PAGE_SIZE }));
+		const files = Array.isArray(page) ? (page as IDataObject[]) : [];
+		for (const file of files) names.set(String(file.file_id), String(file.file_name));
+		if (files.length < MAX_PAGE_SIZE) return names;
+	}
+}
+
+async function lookUpFileName(
+	context: IExecuteSingleFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+	groupId: string,
+	fileId: string,
+): Promise<string | undefined> {
+	const cacheKey = `${requestData.options.baseURL}\n${groupId}`;
+	const cached = fileNamesByGroup.get(cacheKey);
+	if (cached && Date.now() - cached.fetchedAt < NAME_CACHE_TTL_MS && cached.names.has(fileId)) {
+		return cached.names.get(fileId);
+	}
+	const names = await listFileNames(context, requestData, groupId);
+	fileNamesByGroup.set(cacheKey, { fetchedAt: Date.now(), names });
+	return names.get(fileId);
+}
+
+function renameBinary(binary: IBinaryData, fileName: string): void {
+	binary.fileName = fileName;
+	binary.fileExtension = fileExtension(fileName);
+	if (binary.mimeType === GENERIC_MIME_TYPE) binary.mimeType = mimeTypeFromName(fileName) ?? GENERIC_MIME_TYPE;
+}
+
+/** The service does not document a Content-Disposition; without one the name comes from the file list. */
+async function downloadWithName(
+	this: IExecutePaginationFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+): Promise<INodeExecutionData[]> {
+	const items = await withRetries(this, async () => await this.makeRoutingRequest(requestData));
+	for (const item of items) {
+		if (item.json.fileName !== null) continue;
+		const { groupId, fileId } = readIds(this);
+		const binary = item.binary?.[outputField(this)];
+		const fileName = (await lookUpFileName(this, requestData, groupId, fileId)) ?? fileId;
+		if (binary) renameBinary(binary, fileName);
+		item.json.fileName = fileName;
+		item.json.mimeType = binary?.mimeType ?? item.json.mimeType;
+	}
+	return items;
+}
+
+const showForDownload = { resource: ['sharedFile'], operation: ['download'] };
+
+export const downloadSharedFileOperation: INodePropertyOptions = {
+	name: 'Download',
+	value: 'download',
+	action: 'Download a shared file of a group',
+	description: 'Download a shared file of a chat group as binary data',
+	routing: {
+		request: {
+			method: 'GET',
+			url: sharedFilePath,
+			encoding: 'arraybuffer',
+			json: false,
+			headers: { Accept: 'application/octet-stream' },
+		},
+		send: { paginate: true, preSend: [requireIdentifiers] },
+		operations: { pagination: downloadWithName },
+		output: { postReceive: [storeDownloadedFile] },
+	},
+};
+
+export const downloadSharedFileFields: INodeProperties[] = [
+	fileIdField('download'),
+	{
+		displayName: 'Put Output File in Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		hint: 'The name of the output binary field to put the file in',
+		displayOptions: { show: showForDownload },
+	},
+];

@@ -1,0 +1,222 @@
+import type {
+	DeclarativeRestApiSettings,
+	IBinaryData,
+	IDataObject,
+	IExecutePaginationFunctions,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	INodeExecutionData,
+	INodeProperties,
+	INodePropertyOptions,
+} from 'n8n-workflow';
+
+import { sharedFilesPath } from '../../shared/descriptions';
+import { GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
+import { buildMultipartBody } from '../../shared/multipart';
+import { envelopeData, getAppJson, pairedWith, withRetries } from '../../shared/transport';
+import { inputError, requireIdentifiers } from '../../shared/validation';
+import { MAX_PAGE_SIZE } from './getAll';
+
+/** "10 MB" read the generous way (10 × 1024 × 1024), so the node never refuses what the service takes. */
+export const DEFAULT_MAX_UPLOAD_MB = 10;
+const BYTES_PER_MB = 1024 * 1024;
+
+function uploadOptions(context: IExecuteSingleFunctions): { fileName?: string; maxFileSizeMb?: number } {
+	return context.getNodeParameter('options', {}) as { fileName?: string; maxFileSizeMb?: number };
+}
+
+function describeBinaryFields(binary: INodeExecutionData['binary']): string {
+	const names = Object.keys(binary ?? {});
+	return names.length
+		? `The item's binary fields are: ${names.map((name) => `"${name}"`).join(', ')}. Set Input Binary Field to one of them.`
+		: 'The item has no binary data at all. Put a node that reads or downloads the file (e.g. Read/Write Files from Disk, HTTP Request, Google Drive) before this one.';
+}
+
+function readInputBinary(context: IExecuteSingleFunctions): { field: string; binary: IBinaryData } {
+	const field = String(context.getNodeParameter('binaryPropertyName', 'data')).trim();
+	const item = context.getInputData();
+	const binary = field ? item.binary?.[field] : undefined;
+	if (!binary) {
+		throw inputError(
+			context,
+			field ? `The input item has no binary field "${field}"` : 'The Input Binary Field is empty',
+			describeBinaryFields(item.binary),
+		);
+	}
+	return { field, binary };
+}
+
+async function binarySize(context: IExecuteSingleFunctions, binary: IBinaryData): Promise<number> {
+	if (binary.id) return (await context.helpers.getBinaryMetadata(binary.id)).fileSize;
+	return Buffer.byteLength(binary.data, 'base64');
+}
+
+interface UploadPlan {
+	field: string;
+	fileName: string;
+	fileSize: number;
+	contentType: string;
+}
+
+/** What this item uploads: read from the input item, so the request and the duplicate check agree. */
+async function planUpload(context: IExecuteSingleFunctions): Promise<UploadPlan> {
+	const { field, binary } = readInputBinary(context);
+	const options = uploadOptions(context);
+	const fileName = options.fileName?.trim() || binary.fileName || 'file';
+	// n8n labels data of unknown type text/plain; the name is a better guide then.
+	const labelledType = binary.mimeType && binary.mimeType !== 'text/plain' ? binary.mimeType : undefined;
+	return {
+		field,
+		fileName,
+		fileSize: await binarySize(context, binary),
+		contentType: labelledType ?? mimeTypeFromName(fileName) ?? binary.mimeType ?? GENERIC_MIME_TYPE,
+	};
+}
+
+async function attachFile(this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	const upload = await planUpload(this);
+	const maxFileSizeMb = uploadOptions(this).maxFileSizeMb ?? DEFAULT_MAX_UPLOAD_MB;
+	if (upload.fileSize > maxFileSizeMb * BYTES_PER_MB) {
+		throw inputError(
+			this,
+			`The file is ${upload.fileSize.toLocaleString('en-US')} bytes; the upload limit is ${maxFileSizeMb} MB (${(maxFileSizeMb * BYTES_PER_MB).toLocaleString('en-US')} bytes)`,
+			'Agora Chat accepts shared files up to 10 MB. Send a smaller file, or raise Max File Size in the options if your plan allows larger files.',
+		);
+	}
+	const multipart = buildMultipartBody({
+		fieldName: 'file',
+		fileName: upload.fileName,
+		contentType: upload.contentType,
+		content: await this.helpers.getBinaryDataBuffer(upload.field),
+	});
+	return {
+		...requestOptions,
+		body: multipart.body,
+		json: false,
+		headers: { ...requestOptions.headers, 'Content-Type': multipart.contentType, Accept: 'application/json' },
+	};
+}
+
+function parseJsonBody(body: unknown): unknown {
+	if (typeof body === 'string') {
+		try {
+			return JSON.parse(body);
+		} catch {
+			return undefined;
+		}
+	}
+	return body;
+}
+
+async function toUploadResult(
+	this: IExecuteSingleFunctions,
+	_items: INodeExecutionData[],
+	response: IN8nHttpFullResponse,
+): Promise<INodeExecutionData[]> {
+	return [pairedWith(this, (envelopeData(parseJsonBody(response.body)) ?? {}) as IDataObject)];
+}
+
+/** Clocks differ between n8n and the service; a file this much older was not ours. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * After a reset or timeout the service may have stored the file although no answer came.
+ * A file with the same name and size created since the attempt began is taken as ours.
+ */
+async function findStoredUpload(
+	context: IExecuteSingleFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+	startedAt: number,
+): Promise<INodeExecutionData[] | undefined> {
+	const sent = await planUpload(context);
+	const groupId = String(context.getNodeParameter('groupId')).trim();
+	const url = `/chatgroups/${encodeURIComponent(groupId)}/share_files`;
+	for (let pageNumber = 1; pageNumber <= 10; pageNumber++) {
+		const page = envelopeData(await getAppJson(context, requestData, url, { pagenum: pageNumber, pagesize: MAX_PAGE_SIZE }));
+		const files = Array.isArray(page) ? (page as IDataObject[]) : [];
+		const stored = files.find(
+			(file) =>
+				file.file_name === sent.fileName &&
+				Number(file.file_size) === sent.fileSize &&
+				Number(file.created) >= startedAt - CLOCK_SKEW_MS,
+		);
+		if (stored) {
+			return [
+				pairedWith(context, {
+					file_url: `${requestData.options.baseURL}${url}/${encodeURIComponent(String(stored.file_id))}`,
+					group_id: groupId,
+					file_name: stored.file_name,
+					created: stored.created,
+					file_id: stored.file_id,
+					file_size: stored.file_size,
+				}),
+			];
+		}
+		if (files.length < MAX_PAGE_SIZE) return undefined;
+	}
+	return undefined;
+}
+
+async function uploadWithoutDuplicates(
+	this: IExecutePaginationFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+): Promise<INodeExecutionData[]> {
+	const startedAt = Date.now();
+	return await withRetries(this, async () => await this.makeRoutingRequest(requestData), {
+		recoverUncertain: async () => await findStoredUpload(this, requestData, startedAt),
+	});
+}
+
+const showForUpload = { resource: ['sharedFile'], operation: ['upload'] };
+
+export const uploadSharedFileOperation: INodePropertyOptions = {
+	name: 'Upload',
+	value: 'upload',
+	action: 'Upload a shared file to a group',
+	description: 'Upload a file from the input item to a chat group (at most 10 MB)',
+	routing: {
+		request: { method: 'POST', url: sharedFilesPath },
+		send: { paginate: true, preSend: [requireIdentifiers, attachFile] },
+		operations: { pagination: uploadWithoutDuplicates },
+		output: { postReceive: [toUploadResult] },
+	},
+};
+
+export const uploadSharedFileFields: INodeProperties[] = [
+	{
+		displayName: 'Input Binary Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		hint: 'The name of the input binary field containing the file to be uploaded',
+		displayOptions: { show: showForUpload },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: showForUpload },
+		options: [
+			{
+				displayName: 'File Name',
+				name: 'fileName',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. report.pdf',
+				description: 'Name to store the file under, instead of the name the binary data carries',
+			},
+			{
+				displayName: 'Max File Size (MB)',
+				name: 'maxFileSizeMb',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_MAX_UPLOAD_MB,
+				description: 'Larger files are refused before sending. Agora Chat accepts 10 MB; raise this only if your plan allows larger files.',
+			},
+		],
+	},
+];

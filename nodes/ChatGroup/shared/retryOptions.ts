@@ -1,0 +1,29 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/** n8n merges these (defaults as DEFAULT_RETRY_POLICY in transport.ts) into the Request Options it gives every declarative node (timeout, batching, proxy). */
+export const retryOptions: INodeProperties = {
+	displayName: 'Request Options',
+	name: 'requestOptions',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		{
+			displayName: 'Max Retries',
+			name: 'maxRetries',
+			type: 'number',
+			typeOptions: { minValue: 0, maxValue: 10 },
+			default: 4,
+			description:
+				'How often to retry a request the service could not serve for now (rate limit, HTTP 5xx, lost connection, timeout). Waits grow exponentially.',
+		},
+		{
+			displayName: 'Max Total Retry Wait (Seconds)',
+			name: 'maxRetryWaitSeconds',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 60,
+			description: 'The longest time one item may spend waiting between retries',
+		},
+	],
+};

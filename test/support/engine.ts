@@ -1,0 +1,283 @@
+/**
+ * Runs the built package in n8n's real execution engine (n8n-core's WorkflowExecute and
+ * RoutingNode), loaded from dist/ through package.json's `n8n` attribute as n8n loads it.
+ * It stands in for the n8n server only where the server would read its database:
+ * credentials are kept in memory, binary data stays inline.
+ */
+import 'reflect-metadata';
+
+import { Container } from '@n8n/di';
+import { BinaryDataService, Credentials, ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } from 'n8n-core';
+import { createDeferredPromise, createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
+import type {
+	ExecutionError,
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IHttpRequestHelper,
+	IHttpRequestOptions,
+	INode,
+	INodeCredentialsDetails,
+	INodeExecutionData,
+	INodeParameters,
+	INodeProperties,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IVersionedNodeType,
+	IWorkflowExecuteAdditionalData,
+} from 'n8n-workflow';
+
+import { packageRoot } from './node';
+
+export const PACKAGE_NAME = 'n8n-nodes-agora-chat';
+export const CHAT_GROUP_NODE_TYPE = `${PACKAGE_NAME}.chatGroup`;
+export const CREDENTIAL_TYPE = 'agoraChatApi';
+export const NODE_NAME = 'Agora Chat Group';
+
+class PackageNodeTypes implements INodeTypes {
+	constructor(private readonly loader: PackageDirectoryLoader) {}
+
+	getByName(type: string): INodeType | IVersionedNodeType {
+		const shortName = type.startsWith(`${PACKAGE_NAME}.`) ? type.slice(PACKAGE_NAME.length + 1) : type;
+		const loaded = this.loader.nodeTypes[shortName];
+		if (!loaded) throw new Error(`Unknown node type ${type}`);
+		return loaded.type;
+	}
+
+	getByNameAndVersion(type: string, version?: number): INodeType {
+		return NodeHelpers.getVersionedNodeType(this.getByName(type), version);
+	}
+
+	getKnownTypes() {
+		return this.loader.known.nodes;
+	}
+}
+
+/**
+ * Credentials as the n8n server handles them: decrypted data per type, function-type
+ * `authenticate`, and `preAuthentication` for an expirable field, refreshed on request
+ * (first use, or a 401) and written back as the server writes it to its database.
+ */
+export class InMemoryCredentialsHelper extends ICredentialsHelper {
+	private readonly stored = new Map<string, ICredentialDataDecryptedObject>();
+
+	/** How often preAuthentication fetched a new value (e.g. an Easemob token). */
+	preAuthenticationCount = 0;
+
+	constructor(private readonly credentialTypes: Record<string, ICredentialType>) {
+		super();
+	}
+
+	set(type: string, data: ICredentialDataDecryptedObject): void {
+		this.stored.set(type, { ...data });
+	}
+
+	get(type: string): ICredentialDataDecryptedObject | undefined {
+		return this.stored.get(type);
+	}
+
+	private credentialType(name: string): ICredentialType {
+		const type = this.credentialTypes[name];
+		if (!type) throw new Error(`Unknown credential type ${name}`);
+		return type;
+	}
+
+	getParentTypes(): string[] {
+		return [];
+	}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const { authenticate } = this.credentialType(typeName);
+		if (typeof authenticate !== 'function') throw new Error('This harness applies function-type authenticate only');
+		return await authenticate(credentials, requestOptions);
+	}
+
+	async preAuthentication(
+		helpers: IHttpRequestHelper,
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		_node: INode,
+		credentialsExpired: boolean,
+	): Promise<ICredentialDataDecryptedObject | undefined> {
+		return await this.refreshExpirable(helpers, credentials, typeName, credentialsExpired);
+	}
+
+	async runPreAuthentication(
+		helpers: IHttpRequestHelper,
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+	): Promise<ICredentialDataDecryptedObject | undefined> {
+		return await this.refreshExpirable(helpers, credentials, typeName, true);
+	}
+
+	private async refreshExpirable(
+		helpers: IHttpRequestHelper,
+		credentials: ICredentialDataDecryptedObject,
+		typeName: string,
+		force: boolean,
+	): Promise<ICredentialDataDecryptedObject | undefined> {
+		const type = this.credentialType(typeName);
+		const expirable = type.properties.find((property) => property.type === 'hidden' && property.typeOptions?.expirable);
+		if (!expirable || typeof type.preAuthentication !== 'function') return undefined;
+		if (credentials[expirable.name] !== '' && credentials[expirable.name] !== undefined && !force) return undefined;
+		const output = await type.preAuthentication.call(helpers, credentials);
+		if (output[expirable.name] === undefined) return undefined;
+		this.preAuthenticationCount++;
+		const updated = Object.assign(credentials, output);
+		this.stored.set(typeName, { ...updated });
+		return updated;
+	}
+
+	async getCredentials(nodeCredentials: INodeCredentialsDetails, type: string) {
+		return new Credentials(nodeCredentials, type, '');
+	}
+
+	async getDecrypted(
+		_additionalData: IWorkflowExecuteAdditionalData,
+		_nodeCredentials: INodeCredentialsDetails,
+		type: string,
+	): Promise<ICredentialDataDecryptedObject> {
+		const data = this.stored.get(type);
+		if (!data) throw new Error(`No credentials of type ${type} were given to the harness`);
+		return { ...data };
+	}
+
+	async updateCredentials(_nodeCredentials: INodeCredentialsDetails, type: string, data: ICredentialDataDecryptedObject) {
+		this.stored.set(type, { ...data });
+	}
+
+	async updateCredentialsOauthTokenData() {}
+
+	getCredentialsProperties(type: string): INodeProperties[] {
+		return this.credentialType(type).properties;
+	}
+}
+
+export interface NodeRun {
+	/** The node's output items (first output). */
+	items: INodeExecutionData[];
+	/** The error that stopped the node, if it failed. */
+	error?: ExecutionError;
+	run: IRun;
+}
+
+export interface RunOptions {
+	items?: INodeExecutionData[];
+	continueOnFail?: boolean;
+}
+
+export class Engine {
+	readonly credentials: InMemoryCredentialsHelper;
+
+	private constructor(
+		private readonly loader: PackageDirectoryLoader,
+		private readonly nodeTypes: PackageNodeTypes,
+	) {
+		const credentialTypes = Object.fromEntries(
+			Object.entries(loader.credentialTypes).map(([name, loaded]) => [name, loaded.type]),
+		);
+		this.credentials = new InMemoryCredentialsHelper(credentialTypes);
+	}
+
+	static async load(): Promise<Engine> {
+		const loader = new PackageDirectoryLoader(packageRoot);
+		await loader.loadAll();
+		if (!Container.has(BinaryDataService)) Container.set(BinaryDataService, Container.get(BinaryDataService));
+		return new Engine(loader, new PackageNodeTypes(loader));
+	}
+
+	get nodeDescription() {
+		return (this.nodeTypes.getByNameAndVersion(CHAT_GROUP_NODE_TYPE) as INodeType).description;
+	}
+
+	get credentialType(): ICredentialType {
+		return this.loader.credentialTypes[CREDENTIAL_TYPE].type;
+	}
+
+	useCredentials(data: ICredentialDataDecryptedObject): void {
+		this.credentials.set(CREDENTIAL_TYPE, data);
+	}
+
+	/** Runs the Agora Chat Group node once, with `items` as its input. */
+	async run(parameters: INodeParameters, options: RunOptions = {}): Promise<NodeRun> {
+		const node: INode = {
+			id: 'agora-chat-group',
+			name: NODE_NAME,
+			type: CHAT_GROUP_NODE_TYPE,
+			typeVersion: 1,
+			position: [0, 0],
+			parameters,
+			credentials: { [CREDENTIAL_TYPE]: { id: 'credential-1', name: 'Agora Chat account' } },
+			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		};
+		const workflow = new Workflow({
+			id: 'engine-test',
+			nodes: [node],
+			connections: {},
+			nodeTypes: this.nodeTypes,
+			active: false,
+		});
+		const hooks = new ExecutionLifecycleHooks('manual', 'execution-1', {
+			id: 'engine-test',
+			name: 'Engine test',
+			active: false,
+			isArchived: false,
+			nodes: [node],
+			connections: {},
+			createdAt: new Date(),
+			updatedAt: new Date(),
+		});
+		const finished = createDeferredPromise<IRun>();
+		hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
+
+		const additionalData = {
+			credentialsHelper: this.credentials,
+			hooks,
+			executionId: 'execution-1',
+			currentNodeExecutionIndex: 0,
+			variables: {},
+			restApiUrl: 'http://localhost:5678/rest',
+			instanceBaseUrl: 'http://localhost:5678/',
+			formBaseUrl: 'http://localhost:5678/form',
+			formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
+			formTestBaseUrl: 'http://localhost:5678/form-test',
+			webhookBaseUrl: 'http://localhost:5678/webhook',
+			webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
+			webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
+			mcpBaseUrl: 'http://localhost:5678/mcp',
+			mcpTestBaseUrl: 'http://localhost:5678/mcp-test',
+			executeWorkflow: async () => {
+				throw new Error('Sub-workflows are not available in engine tests');
+			},
+			getRunExecutionData: async () => undefined,
+			getRuntimeCredential: async () => undefined,
+			logAiEvent: () => undefined,
+			startRunnerTask: async () => {
+				throw new Error('Task runners are not available in engine tests');
+			},
+		} as unknown as IWorkflowExecuteAdditionalData;
+
+		const runExecutionData = createRunExecutionData({
+			executionData: {
+				nodeExecutionStack: [{ node, data: { main: [options.items ?? [{ json: {} }]] }, source: null }],
+			},
+		});
+		const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+		await execution.processRunExecutionData(workflow);
+		const run = await finished.promise;
+		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
+		return {
+			items: taskData?.data?.main?.[0] ?? [],
+			error: run.data.resultData.error ?? taskData?.error,
+			run,
+		};
+	}
+}
