@@ -6,6 +6,7 @@ module.exports = {
 	transform: {
 		'^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
 	},
+	setupFiles: ['<rootDir>/test/support/quiet-n8n.js'],
 	testTimeout: 60000,
 	maxWorkers: 2,
 };

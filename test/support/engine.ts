@@ -7,8 +7,8 @@
 import 'reflect-metadata';
 
 import { Container } from '@n8n/di';
-import { BinaryDataService, Credentials, ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } from 'n8n-core';
-import { createDeferredPromise, createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
+import { BinaryDataService, Credentials, ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute, WorkflowHasIssuesError } from 'n8n-core';
+import { createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 import type {
 	ExecutionError,
 	ICredentialDataDecryptedObject,
@@ -35,9 +35,14 @@ export const CREDENTIAL_TYPE = 'agoraChatApi';
 export const NODE_NAME = 'Agora Chat Group';
 
 class PackageNodeTypes implements INodeTypes {
+	/** Node types made up for one run, e.g. the temporary node of a credential test. */
+	readonly temporary = new Map<string, INodeType>();
+
 	constructor(private readonly loader: PackageDirectoryLoader) {}
 
 	getByName(type: string): INodeType | IVersionedNodeType {
+		const temporary = this.temporary.get(type);
+		if (temporary) return temporary;
 		const shortName = type.startsWith(`${PACKAGE_NAME}.`) ? type.slice(PACKAGE_NAME.length + 1) : type;
 		const loaded = this.loader.nodeTypes[shortName];
 		if (!loaded) throw new Error(`Unknown node type ${type}`);
@@ -172,6 +177,23 @@ export interface NodeRun {
 export interface RunOptions {
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
+	/** Another node type than the Agora Chat Group node (used by the credential test). */
+	nodeType?: string;
+}
+
+export interface CredentialTestResult {
+	status: 'OK' | 'Error';
+	message: string;
+}
+
+/** `a.b.c` inside an object, as the credential test's rules address response fields. */
+function valueAtPath(source: unknown, path: string): unknown {
+	return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), source);
+}
+
+interface ErrorWithCause {
+	message: string;
+	cause?: { response?: { status: number; statusText?: string }; code?: string };
 }
 
 export class Engine {
@@ -190,7 +212,8 @@ export class Engine {
 	static async load(): Promise<Engine> {
 		const loader = new PackageDirectoryLoader(packageRoot);
 		await loader.loadAll();
-		if (!Container.has(BinaryDataService)) Container.set(BinaryDataService, Container.get(BinaryDataService));
+		// Without init() the service keeps binary data inline (base64), as n8n's default mode does.
+		Container.get(BinaryDataService);
 		return new Engine(loader, new PackageNodeTypes(loader));
 	}
 
@@ -211,7 +234,7 @@ export class Engine {
 		const node: INode = {
 			id: 'agora-chat-group',
 			name: NODE_NAME,
-			type: CHAT_GROUP_NODE_TYPE,
+			type: options.nodeType ?? CHAT_GROUP_NODE_TYPE,
 			typeVersion: 1,
 			position: [0, 0],
 			parameters,
@@ -230,14 +253,12 @@ export class Engine {
 			name: 'Engine test',
 			active: false,
 			isArchived: false,
+			activeVersionId: null,
 			nodes: [node],
 			connections: {},
 			createdAt: new Date(),
 			updatedAt: new Date(),
 		});
-		const finished = createDeferredPromise<IRun>();
-		hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
-
 		const additionalData = {
 			credentialsHelper: this.credentials,
 			hooks,
@@ -271,13 +292,66 @@ export class Engine {
 			},
 		});
 		const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData);
-		await execution.processRunExecutionData(workflow);
-		const run = await finished.promise;
+		const run = await Promise.resolve()
+			.then(async () => await execution.processRunExecutionData(workflow))
+			.catch((error: Error) => {
+			// n8n refuses a workflow whose required parameters are empty before running any node.
+			if (error instanceof WorkflowHasIssuesError) return { data: { resultData: { runData: {}, error } } } as unknown as IRun;
+			throw error;
+		});
 		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
 		return {
 			items: taskData?.data?.main?.[0] ?? [],
 			error: run.data.resultData.error ?? taskData?.error,
 			run,
 		};
+	}
+
+	/**
+	 * The credential's `test`, run as n8n's CredentialsTester runs it: a copy of the node that
+	 * uses the credential, whose only property routes the test request, then the test's rules.
+	 */
+	async testCredential(data: ICredentialDataDecryptedObject): Promise<CredentialTestResult> {
+		const testRequest = this.credentialType.test;
+		if (!testRequest) throw new Error('The credential has no test');
+		const testNodeType: INodeType = {
+			description: {
+				...this.nodeDescription,
+				name: 'credentialTest',
+				credentials: [{ name: CREDENTIAL_TYPE, required: true }],
+				properties: [{ displayName: 'Temp', name: 'temp', type: 'string', default: '', routing: { request: testRequest.request } }],
+			},
+		};
+		this.nodeTypes.temporary.set('credentialTest', testNodeType);
+		this.useCredentials(data);
+		try {
+			const { items, error } = await this.run({ temp: '' }, { nodeType: 'credentialTest' });
+			if (error) return this.credentialTestFailure(error as unknown as ErrorWithCause);
+			for (const rule of testRequest.rules ?? []) {
+				if (rule.type === 'responseSuccessBody' && valueAtPath(items[0]?.json, rule.properties.key) === rule.properties.value) {
+					return { status: 'Error', message: rule.properties.message };
+				}
+			}
+			return { status: 'OK', message: 'Connection successful!' };
+		} finally {
+			this.nodeTypes.temporary.delete('credentialTest');
+		}
+	}
+
+	private credentialTestFailure(error: ErrorWithCause): CredentialTestResult {
+		const response = error.cause?.response;
+		if (response) {
+			for (const rule of this.credentialType.test?.rules ?? []) {
+				if (rule.type === 'responseCode' && rule.properties.value === response.status) {
+					return { status: 'Error', message: rule.properties.message };
+				}
+			}
+			if (response.status < 199 || response.status > 299) {
+				return { status: 'Error', message: response.statusText || `Received HTTP status code: ${response.status}` };
+			}
+		} else if (error.cause?.code) {
+			return { status: 'Error', message: error.cause.code };
+		}
+		return { status: 'Error', message: String(error.message) };
 	}
 }

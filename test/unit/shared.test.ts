@@ -1,5 +1,5 @@
 import { NodeApiError, NodeOperationError, Workflow } from 'n8n-workflow';
-import type { INode, INodeTypes } from 'n8n-workflow';
+import type { INode, INodeTypes, JsonObject } from 'n8n-workflow';
 
 import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp, parseAgoraOrigin } from '../../credentials/agora/appUrl';
 import { pageSizeFor } from '../../nodes/ChatGroup/resources/sharedFile/getAll';
@@ -72,7 +72,7 @@ describe('failures', () => {
 
 	it('reads the service error JSON, also from a binary (download) body, through wrapping errors', () => {
 		const body = { error: 'reach_limit', error_description: 'This request has reached api limit.' };
-		const wrapped = new NodeApiError(node, httpError(429, Buffer.from(JSON.stringify(body)), { 'retry-after': '2' }));
+		const wrapped = new NodeApiError(node, httpError(429, Buffer.from(JSON.stringify(body)), { 'retry-after': '2' }) as unknown as JsonObject);
 		expect(describeFailure(wrapped)).toMatchObject({
 			kind: 'http',
 			status: 429,

@@ -135,7 +135,8 @@ export function describeFailure(error: unknown): AgoraFailure {
 	const incomplete = chain.find((level) => level.name === 'AgoraIncompleteDownloadError');
 	if (incomplete) return { kind: 'network', code: 'INCOMPLETE_DOWNLOAD', message: incomplete.message };
 
-	const withResponse = chain.find((level) => typeof level.response?.status === 'number');
+	// A 2xx on an error means the body broke off after the headers: a transport failure.
+	const withResponse = chain.find((level) => typeof level.response?.status === 'number' && level.response.status >= 300);
 	if (withResponse?.response) {
 		const { status, statusText, headers, data } = withResponse.response;
 		return {
@@ -147,16 +148,17 @@ export function describeFailure(error: unknown): AgoraFailure {
 		};
 	}
 
+	// n8n rewords transport errors; the original code and message sit further down the chain.
 	const code = chain.map((level) => level.code).find((value) => typeof value === 'string');
-	const message = chain.map((level) => level.message).find(Boolean) ?? '';
-	if ((code && TIMEOUT_CODES.has(code) && /timeout/i.test(message)) || /timeout of \d+ms exceeded/i.test(message)) {
+	const messages = chain.map((level) => level.message ?? '').join('\n');
+	if ((code && TIMEOUT_CODES.has(code) && /timeout|timed out/i.test(messages)) || /timeout of \d+ms exceeded/i.test(messages)) {
 		return { kind: 'timeout', code: code ?? 'ETIMEDOUT' };
 	}
 	if (code && NETWORK_CODES.has(code)) return { kind: 'network', code };
-	if (/socket hang up|aborted|premature close|ECONNRESET/i.test(message)) {
+	if (/socket hang up|aborted|premature close|ECONNRESET/i.test(messages)) {
 		return { kind: 'network', code: code ?? 'ECONNRESET' };
 	}
-	return { kind: 'network', code, message };
+	return { kind: 'network', code, message: chain[0]?.message };
 }
 
 /** Transient by the API's own account: rate limit (not quota), gateway errors, lost connections. */

@@ -10,6 +10,7 @@ import type {
 
 import { describeFailure, isRetryable, isUncertain, toNodeError } from './errors';
 import type { AgoraFailure, FailureContext } from './errors';
+import { nameItemInError, requireIdentifiers } from './validation';
 
 export const CREDENTIAL_TYPE = 'agoraChatApi';
 
@@ -109,13 +110,36 @@ export async function withRetries<T>(
 	}
 }
 
-/** The default request hook for every operation: the declarative request, with retries. */
-export async function sendWithRetries(
+type RequestHook = (
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
-): Promise<INodeExecutionData[]> {
-	return await withRetries(this, async () => await this.makeRoutingRequest(requestData));
+) => Promise<INodeExecutionData[]>;
+
+/**
+ * Wraps an operation's request hook (n8n runs `requestOperations.pagination` in place of the
+ * plain request when `paginate` is set): ids are checked before anything is sent, and a
+ * failure becomes an error item paired with its input under Continue On Fail, or else an
+ * error that names the item.
+ */
+export function itemRequest(hook: RequestHook): RequestHook {
+	return async function (this: IExecutePaginationFunctions, requestData) {
+		// A promise chain, not try/catch: the node errors raised inside are passed on as they are.
+		return await Promise.resolve()
+			.then(async () => {
+				requireIdentifiers(this);
+				return await hook.call(this, requestData);
+			})
+			.catch((error: Error) => {
+				if (!this.continueOnFail()) throw nameItemInError(this, error);
+				return [{ json: {}, error: error as never, pairedItem: { item: this.getItemIndex() } }];
+			});
+	};
 }
+
+/** The request hook of every operation without one of its own: the declarative request, with retries. */
+export const sendWithRetries = itemRequest(async function (requestData) {
+	return await withRetries(this, async () => await this.makeRoutingRequest(requestData));
+});
 
 /**
  * A plain JSON GET against the app (for look-ups an operation needs besides its own request),

@@ -1,12 +1,21 @@
 import { NodeOperationError } from 'n8n-workflow';
-import type { IExecuteSingleFunctions, IHttpRequestOptions } from 'n8n-workflow';
+import type { IExecuteSingleFunctions } from 'n8n-workflow';
+
+/** With several input items, the message says which one failed (n8n counts from 0). */
+export function nameItemInError<T extends Error>(context: IExecuteSingleFunctions, error: T): T {
+	const itemIndex = context.getItemIndex();
+	const itemCount = context.getWorkflowDataProxy(itemIndex).$input.all().length;
+	const label = ` [item ${itemIndex}]`;
+	if (itemCount > 1 && !error.message.endsWith(label)) error.message += label;
+	return error;
+}
 
 /** A refusal before sending, shown to the user as it is (message and what to do). */
 export function inputError(context: IExecuteSingleFunctions, message: string, description: string): NodeOperationError {
-	return new NodeOperationError(context.getNode(), message, {
-		description,
-		itemIndex: context.getItemIndex(),
-	});
+	return nameItemInError(
+		context,
+		new NodeOperationError(context.getNode(), message, { description, itemIndex: context.getItemIndex() }),
+	);
 }
 
 function readIdentifier(context: IExecuteSingleFunctions, name: string): string {
@@ -15,24 +24,20 @@ function readIdentifier(context: IExecuteSingleFunctions, name: string): string 
 }
 
 /** Every operation needs a group; download and delete also a file. Blank ids never leave the node. */
-export async function requireIdentifiers(
-	this: IExecuteSingleFunctions,
-	requestOptions: IHttpRequestOptions,
-): Promise<IHttpRequestOptions> {
-	if (!readIdentifier(this, 'groupId')) {
+export function requireIdentifiers(context: IExecuteSingleFunctions): void {
+	if (!readIdentifier(context, 'groupId')) {
 		throw inputError(
-			this,
+			context,
 			'The Group ID is empty',
 			'Enter the ID of the chat group, or map it from a previous node with an expression. If it is mapped, check that the input item has a value for it.',
 		);
 	}
-	const operation = this.getNodeParameter('operation', '') as string;
-	if ((operation === 'download' || operation === 'delete') && !readIdentifier(this, 'fileId')) {
+	const operation = context.getNodeParameter('operation', '') as string;
+	if ((operation === 'download' || operation === 'delete') && !readIdentifier(context, 'fileId')) {
 		throw inputError(
-			this,
+			context,
 			'The File ID is empty',
 			'Enter the ID of the shared file (file_id from Shared File > Get Many or Upload), or check the expression that maps it.',
 		);
 	}
-	return requestOptions;
 }

@@ -2,7 +2,6 @@ import type { IExecuteSingleFunctions, IN8nHttpFullResponse, INodeExecutionData,
 
 import { announcementPath } from '../../shared/descriptions';
 import { envelopeData, pairedWith } from '../../shared/transport';
-import { requireIdentifiers } from '../../shared/validation';
 
 async function toAnnouncement(
 	this: IExecuteSingleFunctions,
@@ -25,7 +24,7 @@ export const getAnnouncementOperation: INodePropertyOptions = {
 	description: 'Get the announcement of a chat group',
 	routing: {
 		request: { method: 'GET', url: announcementPath },
-		send: { paginate: true, preSend: [requireIdentifiers] },
+		send: { paginate: true },
 		output: { postReceive: [toAnnouncement] },
 	},
 };

@@ -9,7 +9,7 @@ import type {
 
 import { announcementPath } from '../../shared/descriptions';
 import { envelopeData, pairedWith } from '../../shared/transport';
-import { inputError, requireIdentifiers } from '../../shared/validation';
+import { inputError } from '../../shared/validation';
 
 /**
  * The service allows 512 characters and runs on Java, whose String length counts UTF-16
@@ -52,7 +52,7 @@ export const updateAnnouncementOperation: INodePropertyOptions = {
 	description: 'Replace the announcement of a chat group',
 	routing: {
 		request: { method: 'POST', url: announcementPath },
-		send: { paginate: true, preSend: [requireIdentifiers, checkAnnouncementLength] },
+		send: { paginate: true, preSend: [checkAnnouncementLength] },
 		output: { postReceive: [toUpdateResult] },
 	},
 };

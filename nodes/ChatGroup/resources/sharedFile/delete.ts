@@ -9,7 +9,6 @@ import type {
 
 import { fileIdField, sharedFilePath } from '../../shared/descriptions';
 import { envelopeData, pairedWith } from '../../shared/transport';
-import { requireIdentifiers } from '../../shared/validation';
 
 async function toDeleteResult(
 	this: IExecuteSingleFunctions,
@@ -26,7 +25,7 @@ export const deleteSharedFileOperation: INodePropertyOptions = {
 	description: 'Delete a shared file from a chat group',
 	routing: {
 		request: { method: 'DELETE', url: sharedFilePath },
-		send: { paginate: true, preSend: [requireIdentifiers] },
+		send: { paginate: true },
 		output: { postReceive: [toDeleteResult] },
 	},
 };

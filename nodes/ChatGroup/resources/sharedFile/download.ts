@@ -13,8 +13,7 @@ import type {
 import { AgoraIncompleteDownloadError, AgoraUnexpectedResponseError } from '../../shared/errors';
 import { fileIdField, sharedFilePath } from '../../shared/descriptions';
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName, specificMimeType } from '../../shared/fileNames';
-import { envelopeData, getAppJson, withRetries } from '../../shared/transport';
-import { requireIdentifiers } from '../../shared/validation';
+import { envelopeData, getAppJson, itemRequest, withRetries } from '../../shared/transport';
 import { MAX_PAGE_SIZE } from './getAll';
 
 function readIds(context: IExecuteSingleFunctions): { groupId: string; fileId: string } {
@@ -157,8 +156,8 @@ export const downloadSharedFileOperation: INodePropertyOptions = {
 			json: false,
 			headers: { Accept: 'application/octet-stream' },
 		},
-		send: { paginate: true, preSend: [requireIdentifiers] },
-		operations: { pagination: downloadWithName },
+		send: { paginate: true },
+		operations: { pagination: itemRequest(downloadWithName) },
 		output: { postReceive: [storeDownloadedFile] },
 	},
 };

@@ -10,8 +10,7 @@ import type {
 } from 'n8n-workflow';
 
 import { sharedFilesPath } from '../../shared/descriptions';
-import { envelopeData, pairedWith, withRetries } from '../../shared/transport';
-import { requireIdentifiers } from '../../shared/validation';
+import { envelopeData, itemRequest, pairedWith, withRetries } from '../../shared/transport';
 
 /** The service's largest page; it sends no total and no cursor. */
 export const MAX_PAGE_SIZE = 1000;
@@ -63,8 +62,8 @@ export const getManySharedFilesOperation: INodePropertyOptions = {
 	description: 'List the shared files of a chat group, newest first',
 	routing: {
 		request: { method: 'GET', url: sharedFilesPath },
-		send: { paginate: true, preSend: [requireIdentifiers] },
-		operations: { pagination: fetchSharedFilePages },
+		send: { paginate: true },
+		operations: { pagination: itemRequest(fetchSharedFilePages) },
 		output: { postReceive: [toFileItems] },
 	},
 };

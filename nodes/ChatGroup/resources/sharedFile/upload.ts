@@ -14,8 +14,8 @@ import type {
 import { sharedFilesPath } from '../../shared/descriptions';
 import { GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
 import { buildMultipartBody } from '../../shared/multipart';
-import { envelopeData, getAppJson, pairedWith, withRetries } from '../../shared/transport';
-import { inputError, requireIdentifiers } from '../../shared/validation';
+import { envelopeData, getAppJson, itemRequest, pairedWith, withRetries } from '../../shared/transport';
+import { inputError } from '../../shared/validation';
 import { MAX_PAGE_SIZE } from './getAll';
 
 /** "10 MB" read the generous way (10 × 1024 × 1024), so the node never refuses what the service takes. */
@@ -177,8 +177,8 @@ export const uploadSharedFileOperation: INodePropertyOptions = {
 	description: 'Upload a file from the input item to a chat group (at most 10 MB)',
 	routing: {
 		request: { method: 'POST', url: sharedFilesPath },
-		send: { paginate: true, preSend: [requireIdentifiers, attachFile] },
-		operations: { pagination: uploadWithoutDuplicates },
+		send: { paginate: true, preSend: [attachFile] },
+		operations: { pagination: itemRequest(uploadWithoutDuplicates) },
 		output: { postReceive: [toUploadResult] },
 	},
 };
