@@ -191,6 +191,21 @@ describe('transient failures are retried', () => {
 		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['uploadFile', 'listFiles']);
 	});
 
+	it('a delete whose answer was lost: the retry\'s 404 means the file is gone, as asked', async () => {
+		const stored = bed.emulator.addFile(GROUP_ID, { fileName: 'old.txt', bytes: Buffer.from('old') });
+		bed.emulator.injectFault({ operation: 'deleteFile', type: 'reset', phase: 'afterHandling' });
+		const { error, items } = await run(file('delete', { fileId: stored.fileId, ...fastRetries() }));
+		expect(error).toBeUndefined();
+		expect(items[0].json).toEqual({ group_id: GROUP_ID, file_id: stored.fileId, result: true });
+		expect(bed.emulator.requests.map((request) => request.status)).toEqual([0, 404]);
+		expect(bed.emulator.listFiles(GROUP_ID)).toEqual([]);
+	});
+
+	it('a delete of a file that never existed is still an error', async () => {
+		const { error } = await run(file('delete', { fileId: 'never-there', ...fastRetries() }));
+		expect((error as { httpCode?: string }).httpCode).toBe('404');
+	});
+
 	it('an older file with the same name and size is not mistaken for the lost upload', async () => {
 		const content = sampleBytes(1000);
 		bed.emulator.addFile(GROUP_ID, { fileName: 'daily.csv', bytes: sampleBytes(1000), created: Date.now() - 24 * 60 * 60 * 1000 });
