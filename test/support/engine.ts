@@ -11,6 +11,7 @@ import { BinaryDataService, Credentials, ExecutionLifecycleHooks, PackageDirecto
 import { createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 import type {
 	ExecutionError,
+	IConnections,
 	ICredentialDataDecryptedObject,
 	ICredentialType,
 	IHttpRequestHelper,
@@ -25,6 +26,7 @@ import type {
 	IRun,
 	IVersionedNodeType,
 	IWorkflowExecuteAdditionalData,
+	IWorkflowSettings,
 } from 'n8n-workflow';
 
 import { packageRoot } from './node';
@@ -34,17 +36,22 @@ export const CHAT_GROUP_NODE_TYPE = `${PACKAGE_NAME}.chatGroup`;
 export const CREDENTIAL_TYPE = 'agoraChatApi';
 export const NODE_NAME = 'Agora Chat Group';
 
+/** Node types by full name (`package.name`), from the packages loaded so far. */
 class PackageNodeTypes implements INodeTypes {
 	/** Node types made up for one run, e.g. the temporary node of a credential test. */
 	readonly temporary = new Map<string, INodeType>();
 
-	constructor(private readonly loader: PackageDirectoryLoader) {}
+	private readonly loaders = new Map<string, PackageDirectoryLoader>();
+
+	add(loader: PackageDirectoryLoader): void {
+		this.loaders.set(loader.packageName, loader);
+	}
 
 	getByName(type: string): INodeType | IVersionedNodeType {
 		const temporary = this.temporary.get(type);
 		if (temporary) return temporary;
-		const shortName = type.startsWith(`${PACKAGE_NAME}.`) ? type.slice(PACKAGE_NAME.length + 1) : type;
-		const loaded = this.loader.nodeTypes[shortName];
+		const separator = type.lastIndexOf('.');
+		const loaded = this.loaders.get(type.slice(0, separator))?.nodeTypes[type.slice(separator + 1)];
 		if (!loaded) throw new Error(`Unknown node type ${type}`);
 		return loaded.type;
 	}
@@ -54,7 +61,7 @@ class PackageNodeTypes implements INodeTypes {
 	}
 
 	getKnownTypes() {
-		return this.loader.known.nodes;
+		return Object.assign({}, ...[...this.loaders.values()].map((loader) => loader.known.nodes));
 	}
 }
 
@@ -181,6 +188,24 @@ export interface RunOptions {
 	nodeType?: string;
 }
 
+/** A workflow as n8n exports it (and `n8n import:workflow` reads it). */
+export interface WorkflowFile {
+	id?: string;
+	name: string;
+	nodes: INode[];
+	connections: IConnections;
+	settings?: IWorkflowSettings;
+}
+
+export interface WorkflowRun {
+	/** Output items of each node that ran, by node name (first output, first run). */
+	outputs: Record<string, INodeExecutionData[]>;
+	/** Node names in the order they ran. */
+	order: string[];
+	error?: ExecutionError;
+	run: IRun;
+}
+
 export interface CredentialTestResult {
 	status: 'OK' | 'Error';
 	message: string;
@@ -199,22 +224,30 @@ interface ErrorWithCause {
 export class Engine {
 	readonly credentials: InMemoryCredentialsHelper;
 
-	private constructor(
-		private readonly loader: PackageDirectoryLoader,
-		private readonly nodeTypes: PackageNodeTypes,
-	) {
+	private readonly nodeTypes = new PackageNodeTypes();
+
+	private constructor(private readonly loader: PackageDirectoryLoader) {
+		this.nodeTypes.add(loader);
 		const credentialTypes = Object.fromEntries(
 			Object.entries(loader.credentialTypes).map(([name, loaded]) => [name, loaded.type]),
 		);
 		this.credentials = new InMemoryCredentialsHelper(credentialTypes);
 	}
 
+	/** Loads this package from dist/ through package.json's `n8n` attribute, as n8n does. */
 	static async load(): Promise<Engine> {
 		const loader = new PackageDirectoryLoader(packageRoot);
 		await loader.loadAll();
 		// Without init() the service keeps binary data inline (base64), as n8n's default mode does.
 		Container.get(BinaryDataService);
-		return new Engine(loader, new PackageNodeTypes(loader));
+		return new Engine(loader);
+	}
+
+	/** Loads the given n8n-nodes-base nodes (e.g. `n8n-nodes-base.set`), the real ones n8n ships. */
+	async loadBaseNodes(types: string[]): Promise<void> {
+		const loader = new PackageDirectoryLoader(`${packageRoot}/node_modules/n8n-nodes-base`, [], types);
+		await loader.loadAll();
+		this.nodeTypes.add(loader);
 	}
 
 	get nodeDescription() {
@@ -241,21 +274,48 @@ export class Engine {
 			credentials: { [CREDENTIAL_TYPE]: { id: 'credential-1', name: 'Agora Chat account' } },
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 		};
+		const run = await this.execute({ name: 'Engine test', nodes: [node], connections: {} }, node, options.items ?? [{ json: {} }]);
+		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
+		return {
+			items: taskData?.data?.main?.[0] ?? [],
+			error: run.data.resultData.error ?? taskData?.error,
+			run,
+		};
+	}
+
+	/** Runs a whole workflow from its first trigger node, which receives one empty item. */
+	async runWorkflow(file: WorkflowFile): Promise<WorkflowRun> {
+		const trigger = file.nodes.find((node) => /trigger/i.test(node.type));
+		if (!trigger) throw new Error(`${file.name} has no trigger node`);
+		const run = await this.execute(file, trigger, [{ json: {} }]);
+		const { runData } = run.data.resultData;
+		const order = Object.keys(runData).sort((a, b) => runData[a][0].startTime - runData[b][0].startTime);
+		return {
+			outputs: Object.fromEntries(order.map((name) => [name, runData[name][0]?.data?.main?.[0] ?? []])),
+			order,
+			error: run.data.resultData.error,
+			run,
+		};
+	}
+
+	private async execute(file: WorkflowFile, startNode: INode, items: INodeExecutionData[]): Promise<IRun> {
 		const workflow = new Workflow({
-			id: 'engine-test',
-			nodes: [node],
-			connections: {},
+			id: file.id ?? 'engine-test',
+			name: file.name,
+			nodes: file.nodes,
+			connections: file.connections,
+			settings: file.settings,
 			nodeTypes: this.nodeTypes,
 			active: false,
 		});
 		const hooks = new ExecutionLifecycleHooks('manual', 'execution-1', {
-			id: 'engine-test',
-			name: 'Engine test',
+			id: workflow.id,
+			name: file.name,
 			active: false,
 			isArchived: false,
 			activeVersionId: null,
-			nodes: [node],
-			connections: {},
+			nodes: file.nodes,
+			connections: file.connections,
 			createdAt: new Date(),
 			updatedAt: new Date(),
 		});
@@ -287,24 +347,16 @@ export class Engine {
 		} as unknown as IWorkflowExecuteAdditionalData;
 
 		const runExecutionData = createRunExecutionData({
-			executionData: {
-				nodeExecutionStack: [{ node, data: { main: [options.items ?? [{ json: {} }]] }, source: null }],
-			},
+			executionData: { nodeExecutionStack: [{ node: startNode, data: { main: [items] }, source: null }] },
 		});
 		const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData);
-		const run = await Promise.resolve()
+		return await Promise.resolve()
 			.then(async () => await execution.processRunExecutionData(workflow))
 			.catch((error: Error) => {
-			// n8n refuses a workflow whose required parameters are empty before running any node.
-			if (error instanceof WorkflowHasIssuesError) return { data: { resultData: { runData: {}, error } } } as unknown as IRun;
-			throw error;
-		});
-		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
-		return {
-			items: taskData?.data?.main?.[0] ?? [],
-			error: run.data.resultData.error ?? taskData?.error,
-			run,
-		};
+				// n8n refuses a workflow whose required parameters are empty before running any node.
+				if (error instanceof WorkflowHasIssuesError) return { data: { resultData: { runData: {}, error } } } as unknown as IRun;
+				throw error;
+			});
 	}
 
 	/**

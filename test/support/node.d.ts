@@ -6,3 +6,8 @@ export declare function env(name: string): string | undefined;
 export declare function argv(): string[];
 export declare function setExitCode(code: number): void;
 export declare function onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
+export declare function joinPath(...parts: string[]): string;
+export declare function freshFolder(folder: string): string;
+export declare function writeFile(file: string, content: Buffer | string): void;
+export declare function readFile(file: string): Buffer;
+export declare function listFolder(folder: string): string[];

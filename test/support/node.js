@@ -1,6 +1,7 @@
 // `n8n-node lint` applies n8n Cloud's rules to every .ts file (strict mode forbids changing
 // eslint.config.mjs), so test tooling reaches Node's own modules through this one file.
 // It never ships: package.json publishes dist/ only.
+const fs = require('node:fs');
 const path = require('node:path');
 
 module.exports = {
@@ -13,4 +14,14 @@ module.exports = {
 		process.exitCode = code;
 	},
 	onSignal: (signal, handler) => process.once(signal, handler),
+	joinPath: (...parts) => path.join(...parts),
+	/** An empty folder, created anew. */
+	freshFolder: (folder) => {
+		fs.rmSync(folder, { recursive: true, force: true });
+		fs.mkdirSync(folder, { recursive: true });
+		return folder;
+	},
+	writeFile: (file, content) => fs.writeFileSync(file, content),
+	readFile: (file) => fs.readFileSync(file),
+	listFolder: (folder) => fs.readdirSync(folder).sort(),
 };

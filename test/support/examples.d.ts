@@ -1,0 +1,6 @@
+import type { WorkflowFile } from './engine';
+
+export declare const EXAMPLES: readonly ['morning-announcement', 'sync-files', 'clean-up-old-files'];
+export type ExampleName = (typeof EXAMPLES)[number];
+export declare function loadExample(name: ExampleName): WorkflowFile;
+export declare function prepareExample(workflow: WorkflowFile, settings?: Record<string, string | number>, nodeType?: string): WorkflowFile;
