@@ -8,8 +8,9 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { AGORA_APP_URL_EXPRESSION, parseAgoraApp } from './agora/appUrl';
+import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp } from './agora/appUrl';
 import { bearerToken, DEFAULT_TOKEN_TTL_SECONDS, fetchClientCredentialsToken } from './agora/bearerToken';
+import { DEFAULT_REQUESTS_PER_SECOND, waitForRequestSlot } from './agora/requestBudget';
 
 /*
  * Names fixed by the product spec. Declared as constants because n8n's lint takes any field
@@ -134,6 +135,15 @@ export class AgoraChatApi implements ICredentialType {
 			description: 'Easemob console > Application Info > ClientSecret',
 		},
 		{
+			displayName: 'Requests per Second',
+			name: 'requestsPerSecond',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: DEFAULT_REQUESTS_PER_SECOND,
+			description:
+				'Agora Chat accepts 100 calls per second per App Key. The node spaces its calls to stay under this number (per n8n process: lower it when several workers or other systems use the same app). 0 turns spacing off.',
+		},
+		{
 			// Filled by preAuthentication and refreshed by n8n when the service answers 401.
 			displayName: 'Access Token',
 			name: 'accessToken',
@@ -148,11 +158,17 @@ export class AgoraChatApi implements ICredentialType {
 		return { accessToken: await fetchClientCredentialsToken(this.helpers, credentials) };
 	}
 
+	/**
+	 * Runs right before every request made with this credential, retries included, so it is
+	 * also where the app key's request budget is kept.
+	 */
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		parseAgoraApp(credentials);
+		const app = parseAgoraApp(credentials);
+		const perSecond = credentials.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND;
+		await waitForRequestSlot(agoraAppUrl(app), Number(perSecond));
 		return {
 			...requestOptions,
 			headers: { ...requestOptions.headers, Authorization: `Bearer ${bearerToken(credentials)}` },

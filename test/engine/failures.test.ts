@@ -250,6 +250,18 @@ describe('transient failures are retried', () => {
 	});
 });
 
+describe('the service\'s 100 calls per second', () => {
+	it('are not exceeded with default settings: 300 items, no 429, none failed', async () => {
+		bed.emulator.configure({ rateLimitPerSecond: 100 });
+		bed.emulator.setAnnouncement(GROUP_ID, 'busy');
+		const items = Array.from({ length: 300 }, (_, index) => ({ json: { index } }));
+		const { error, items: output } = await run(get(), { items });
+		expect(error).toBeUndefined();
+		expect(output.filter((item) => item.json.announcement === 'busy')).toHaveLength(300);
+		expect(bed.emulator.requests.filter((request) => request.status === 429)).toEqual([]);
+	});
+});
+
 describe('Continue On Fail', () => {
 	it('keeps every good result paired with its input, and pairs each error item with its input', async () => {
 		bed.emulator.createGroup('second');
