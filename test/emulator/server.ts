@@ -783,6 +783,7 @@ export class AgoraChatEmulator {
 				bytes: Buffer.from(contentBase64, 'base64'),
 				contentType: text(body, 'contentType', true),
 				owner: text(body, 'owner', true),
+				created: typeof body.created === 'number' ? body.created : undefined,
 			});
 			return this.summaryOf(stored);
 		});
