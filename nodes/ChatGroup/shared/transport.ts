@@ -2,6 +2,7 @@ import { sleep } from 'n8n-workflow';
 import type {
 	DeclarativeRestApiSettings,
 	IDataObject,
+	IN8nHttpFullResponse,
 	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
@@ -10,7 +11,7 @@ import type {
 
 import { describeFailure, isRetryable, isUncertain, toNodeError } from './errors';
 import type { AgoraFailure, FailureContext } from './errors';
-import { nameItemInError, requireIdentifiers } from './validation';
+import { nameItemInError, readIdentifier, requireIdentifiers } from './validation';
 
 export const CREDENTIAL_TYPE = 'agoraChatApi';
 
@@ -51,15 +52,11 @@ export function retryDelayMs(policy: RetryPolicy, retryNumber: number, failure: 
 export function failureContext(context: IExecuteSingleFunctions): FailureContext {
 	const resource = context.getNodeParameter('resource', '') as string;
 	const operation = context.getNodeParameter('operation', '') as string;
-	const readId = (name: string) => {
-		const value = context.getNodeParameter(name, undefined) as unknown;
-		return value === undefined || value === null ? undefined : String(value).trim();
-	};
 	return {
 		resource,
 		operation,
-		groupId: readId('groupId'),
-		fileId: resource === 'sharedFile' && (operation === 'download' || operation === 'delete') ? readId('fileId') : undefined,
+		groupId: readIdentifier(context, 'groupId'),
+		fileId: resource === 'sharedFile' && (operation === 'download' || operation === 'delete') ? readIdentifier(context, 'fileId') : undefined,
 	};
 }
 
@@ -175,7 +172,27 @@ export function pairedWith(context: IExecuteSingleFunctions, json: IDataObject):
 	return { json, pairedItem: { item: context.getItemIndex() } };
 }
 
-/** `data` of the service's success envelope. */
+/** `data` of the service's success envelope (a body that came as text is parsed first). */
 export function envelopeData(body: unknown): unknown {
-	return body && typeof body === 'object' ? (body as IDataObject).data : undefined;
+	let envelope = body;
+	if (typeof envelope === 'string') {
+		try {
+			envelope = JSON.parse(envelope);
+		} catch {
+			return undefined;
+		}
+	}
+	return envelope && typeof envelope === 'object' ? (envelope as IDataObject).data : undefined;
+}
+
+/** A postReceive for operations that answer one object: shaped from the envelope's `data`, paired with its input. */
+export function singleResult(shape: (data: IDataObject, context: IExecuteSingleFunctions) => IDataObject) {
+	return async function (
+		this: IExecuteSingleFunctions,
+		_items: INodeExecutionData[],
+		response: IN8nHttpFullResponse,
+	): Promise<INodeExecutionData[]> {
+		const data = envelopeData(response.body);
+		return [pairedWith(this, shape(data && typeof data === 'object' ? (data as IDataObject) : {}, this))];
+	};
 }

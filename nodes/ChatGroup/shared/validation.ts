@@ -18,7 +18,8 @@ export function inputError(context: IExecuteSingleFunctions, message: string, de
 	);
 }
 
-function readIdentifier(context: IExecuteSingleFunctions, name: string): string {
+/** A group or file id as the user gave it (mapped values may be numbers), trimmed. */
+export function readIdentifier(context: IExecuteSingleFunctions, name: 'groupId' | 'fileId'): string {
 	const value = context.getNodeParameter(name, '') as unknown;
 	return value === undefined || value === null ? '' : String(value).trim();
 }

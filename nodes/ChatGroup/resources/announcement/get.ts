@@ -1,21 +1,8 @@
-import type { IExecuteSingleFunctions, IN8nHttpFullResponse, INodeExecutionData, INodePropertyOptions } from 'n8n-workflow';
+import type { INodePropertyOptions } from 'n8n-workflow';
 
 import { announcementPath } from '../../shared/descriptions';
-import { envelopeData, pairedWith } from '../../shared/transport';
-
-async function toAnnouncement(
-	this: IExecuteSingleFunctions,
-	_items: INodeExecutionData[],
-	response: IN8nHttpFullResponse,
-): Promise<INodeExecutionData[]> {
-	const data = (envelopeData(response.body) ?? {}) as { announcement?: unknown };
-	return [
-		pairedWith(this, {
-			groupId: String(this.getNodeParameter('groupId')).trim(),
-			announcement: typeof data.announcement === 'string' ? data.announcement : '',
-		}),
-	];
-}
+import { singleResult } from '../../shared/transport';
+import { readIdentifier } from '../../shared/validation';
 
 export const getAnnouncementOperation: INodePropertyOptions = {
 	name: 'Get',
@@ -25,6 +12,13 @@ export const getAnnouncementOperation: INodePropertyOptions = {
 	routing: {
 		request: { method: 'GET', url: announcementPath },
 		send: { paginate: true },
-		output: { postReceive: [toAnnouncement] },
+		output: {
+			postReceive: [
+				singleResult((data, context) => ({
+					groupId: readIdentifier(context, 'groupId'),
+					announcement: typeof data.announcement === 'string' ? data.announcement : '',
+				})),
+			],
+		},
 	},
 };

@@ -1,15 +1,8 @@
-import type {
-	IExecuteSingleFunctions,
-	IHttpRequestOptions,
-	IN8nHttpFullResponse,
-	INodeExecutionData,
-	INodeProperties,
-	INodePropertyOptions,
-} from 'n8n-workflow';
+import type { IExecuteSingleFunctions, IHttpRequestOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { announcementPath } from '../../shared/descriptions';
-import { envelopeData, pairedWith } from '../../shared/transport';
-import { inputError } from '../../shared/validation';
+import { singleResult } from '../../shared/transport';
+import { inputError, readIdentifier } from '../../shared/validation';
 
 /**
  * The service allows 512 characters and runs on Java, whose String length counts UTF-16
@@ -36,15 +29,6 @@ async function checkAnnouncementLength(
 	return requestOptions;
 }
 
-async function toUpdateResult(
-	this: IExecuteSingleFunctions,
-	_items: INodeExecutionData[],
-	response: IN8nHttpFullResponse,
-): Promise<INodeExecutionData[]> {
-	const data = (envelopeData(response.body) ?? {}) as { result?: unknown };
-	return [pairedWith(this, { groupId: String(this.getNodeParameter('groupId')).trim(), result: data.result === true })];
-}
-
 export const updateAnnouncementOperation: INodePropertyOptions = {
 	name: 'Update',
 	value: 'update',
@@ -53,7 +37,9 @@ export const updateAnnouncementOperation: INodePropertyOptions = {
 	routing: {
 		request: { method: 'POST', url: announcementPath },
 		send: { paginate: true, preSend: [checkAnnouncementLength] },
-		output: { postReceive: [toUpdateResult] },
+		output: {
+			postReceive: [singleResult((data, context) => ({ groupId: readIdentifier(context, 'groupId'), result: data.result === true }))],
+		},
 	},
 };
 

@@ -1,9 +1,6 @@
 import type {
 	DeclarativeRestApiSettings,
-	IDataObject,
 	IExecutePaginationFunctions,
-	IExecuteSingleFunctions,
-	IN8nHttpFullResponse,
 	INodeExecutionData,
 	INodeProperties,
 	INodePropertyOptions,
@@ -11,15 +8,8 @@ import type {
 
 import { fileIdField, sharedFilePath } from '../../shared/descriptions';
 import { describeFailure } from '../../shared/errors';
-import { envelopeData, itemRequest, pairedWith, withRetries } from '../../shared/transport';
-
-async function toDeleteResult(
-	this: IExecuteSingleFunctions,
-	_items: INodeExecutionData[],
-	response: IN8nHttpFullResponse,
-): Promise<INodeExecutionData[]> {
-	return [pairedWith(this, (envelopeData(response.body) ?? {}) as IDataObject)];
-}
+import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/transport';
+import { readIdentifier } from '../../shared/validation';
 
 /**
  * A retry after a lost answer may find the file gone: the first attempt deleted it. That 404
@@ -32,8 +22,8 @@ async function deleteOnce(
 	let mayHaveDeleted = false;
 	const deletedEarlier = () => [
 		pairedWith(this, {
-			group_id: String(this.getNodeParameter('groupId')).trim(),
-			file_id: String(this.getNodeParameter('fileId')).trim(),
+			group_id: readIdentifier(this, 'groupId'),
+			file_id: readIdentifier(this, 'fileId'),
 			result: true,
 		}),
 	];
@@ -62,7 +52,7 @@ export const deleteSharedFileOperation: INodePropertyOptions = {
 		request: { method: 'DELETE', url: sharedFilePath },
 		send: { paginate: true },
 		operations: { pagination: itemRequest(deleteOnce) },
-		output: { postReceive: [toDeleteResult] },
+		output: { postReceive: [singleResult((data) => data)] },
 	},
 };
 

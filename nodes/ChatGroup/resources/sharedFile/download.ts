@@ -13,14 +13,12 @@ import type {
 import { AgoraIncompleteDownloadError, AgoraUnexpectedResponseError } from '../../shared/errors';
 import { fileIdField, sharedFilePath } from '../../shared/descriptions';
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName, specificMimeType } from '../../shared/fileNames';
-import { envelopeData, getAppJson, itemRequest, withRetries } from '../../shared/transport';
-import { MAX_PAGE_SIZE } from './getAll';
+import { itemRequest, withRetries } from '../../shared/transport';
+import { readIdentifier } from '../../shared/validation';
+import { sharedFilePages } from './getAll';
 
 function readIds(context: IExecuteSingleFunctions): { groupId: string; fileId: string } {
-	return {
-		groupId: String(context.getNodeParameter('groupId')).trim(),
-		fileId: String(context.getNodeParameter('fileId')).trim(),
-	};
+	return { groupId: readIdentifier(context, 'groupId'), fileId: readIdentifier(context, 'fileId') };
 }
 
 function outputField(context: IExecuteSingleFunctions): string {
@@ -92,13 +90,10 @@ async function listFileNames(
 	groupId: string,
 ): Promise<Map<string, string>> {
 	const names = new Map<string, string>();
-	const url = `/chatgroups/${encodeURIComponent(groupId)}/share_files`;
-	for (let pageNumber = 1; ; pageNumber++) {
-		const page = envelopeData(await getAppJson(context, requestData, url, { pagenum: pageNumber, pagesize: MAX_PAGE_SIZE }));
-		const files = Array.isArray(page) ? (page as IDataObject[]) : [];
+	for await (const files of sharedFilePages(context, requestData, groupId)) {
 		for (const file of files) names.set(String(file.file_id), String(file.file_name));
-		if (files.length < MAX_PAGE_SIZE) return names;
 	}
+	return names;
 }
 
 async function lookUpFileName(

@@ -10,7 +10,7 @@ import type {
 } from 'n8n-workflow';
 
 import { sharedFilesPath } from '../../shared/descriptions';
-import { envelopeData, itemRequest, pairedWith, withRetries } from '../../shared/transport';
+import { envelopeData, getAppJson, itemRequest, pairedWith, withRetries } from '../../shared/transport';
 
 /** The service's largest page; it sends no total and no cursor. */
 export const MAX_PAGE_SIZE = 1000;
@@ -21,6 +21,24 @@ export const MAX_PAGE_SIZE = 1000;
  */
 export function pageSizeFor(limit: number): number {
 	return Math.ceil(limit / Math.ceil(limit / MAX_PAGE_SIZE));
+}
+
+/**
+ * The group's files page by page, for look-ups other operations need (a lost upload, a file's
+ * name); stops after the first short page, the API's only sign of the end.
+ */
+export async function* sharedFilePages(
+	context: IExecuteSingleFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+	groupId: string,
+): AsyncGenerator<IDataObject[]> {
+	const url = `/chatgroups/${encodeURIComponent(groupId)}/share_files`;
+	for (let pageNumber = 1; ; pageNumber++) {
+		const page = envelopeData(await getAppJson(context, requestData, url, { pagenum: pageNumber, pagesize: MAX_PAGE_SIZE }));
+		const files = Array.isArray(page) ? (page as IDataObject[]) : [];
+		yield files;
+		if (files.length < MAX_PAGE_SIZE) return;
+	}
 }
 
 async function toFileItems(

@@ -1,11 +1,9 @@
 import type {
 	DeclarativeRestApiSettings,
 	IBinaryData,
-	IDataObject,
 	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
-	IN8nHttpFullResponse,
 	INodeExecutionData,
 	INodeProperties,
 	INodePropertyOptions,
@@ -14,9 +12,9 @@ import type {
 import { sharedFilesPath } from '../../shared/descriptions';
 import { GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
 import { buildMultipartBody } from '../../shared/multipart';
-import { envelopeData, getAppJson, itemRequest, pairedWith, withRetries } from '../../shared/transport';
-import { inputError } from '../../shared/validation';
-import { MAX_PAGE_SIZE } from './getAll';
+import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/transport';
+import { inputError, readIdentifier } from '../../shared/validation';
+import { sharedFilePages } from './getAll';
 
 /** "10 MB" read the generous way (10 × 1024 × 1024), so the node never refuses what the service takes. */
 export const DEFAULT_MAX_UPLOAD_MB = 10;
@@ -98,25 +96,6 @@ async function attachFile(this: IExecuteSingleFunctions, requestOptions: IHttpRe
 	};
 }
 
-function parseJsonBody(body: unknown): unknown {
-	if (typeof body === 'string') {
-		try {
-			return JSON.parse(body);
-		} catch {
-			return undefined;
-		}
-	}
-	return body;
-}
-
-async function toUploadResult(
-	this: IExecuteSingleFunctions,
-	_items: INodeExecutionData[],
-	response: IN8nHttpFullResponse,
-): Promise<INodeExecutionData[]> {
-	return [pairedWith(this, (envelopeData(parseJsonBody(response.body)) ?? {}) as IDataObject)];
-}
-
 /** Clocks differ between n8n and the service; a file this much older was not ours. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
@@ -130,11 +109,8 @@ async function findStoredUpload(
 	startedAt: number,
 ): Promise<INodeExecutionData[] | undefined> {
 	const sent = await planUpload(context);
-	const groupId = String(context.getNodeParameter('groupId')).trim();
-	const url = `/chatgroups/${encodeURIComponent(groupId)}/share_files`;
-	for (let pageNumber = 1; pageNumber <= 10; pageNumber++) {
-		const page = envelopeData(await getAppJson(context, requestData, url, { pagenum: pageNumber, pagesize: MAX_PAGE_SIZE }));
-		const files = Array.isArray(page) ? (page as IDataObject[]) : [];
+	const groupId = readIdentifier(context, 'groupId');
+	for await (const files of sharedFilePages(context, requestData, groupId)) {
 		const stored = files.find(
 			(file) =>
 				file.file_name === sent.fileName &&
@@ -144,7 +120,7 @@ async function findStoredUpload(
 		if (stored) {
 			return [
 				pairedWith(context, {
-					file_url: `${requestData.options.baseURL}${url}/${encodeURIComponent(String(stored.file_id))}`,
+					file_url: `${requestData.options.baseURL}/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(String(stored.file_id))}`,
 					group_id: groupId,
 					file_name: stored.file_name,
 					created: stored.created,
@@ -153,7 +129,6 @@ async function findStoredUpload(
 				}),
 			];
 		}
-		if (files.length < MAX_PAGE_SIZE) return undefined;
 	}
 	return undefined;
 }
@@ -179,7 +154,7 @@ export const uploadSharedFileOperation: INodePropertyOptions = {
 		request: { method: 'POST', url: sharedFilesPath },
 		send: { paginate: true, preSend: [attachFile] },
 		operations: { pagination: itemRequest(uploadWithoutDuplicates) },
-		output: { postReceive: [toUploadResult] },
+		output: { postReceive: [singleResult((data) => data)] },
 	},
 };
 
