@@ -251,15 +251,16 @@ describe('transient failures are retried', () => {
 });
 
 describe('the service\'s 100 calls per second', () => {
-	it('are respected with default settings: 300 items all succeed, hardly a 429 on the way', async () => {
+	it('are respected with default settings: 300 items all succeed, without a storm of retries', async () => {
 		bed.emulator.configure({ rateLimitPerSecond: 100 });
 		bed.emulator.setAnnouncement(GROUP_ID, 'busy');
 		const items = Array.from({ length: 300 }, (_, index) => ({ json: { index } }));
 		const { error, items: output } = await run(get(), { items });
 		expect(error).toBeUndefined();
 		expect(output.filter((item) => item.json.announcement === 'busy')).toHaveLength(300);
-		// On a quiet machine none; a loaded one delays some requests into the next second (then retried).
-		expect(bed.emulator.requests.filter((request) => request.status === 429).length).toBeLessThanOrEqual(9);
+		// On a quiet machine no 429 at all; a loaded one delays some requests into the next second,
+		// which are retried. Unpaced, 200 of the 300 would be refused on the first round alone.
+		expect(bed.emulator.requests.length).toBeLessThanOrEqual(360);
 	});
 });
 

@@ -18,7 +18,7 @@ export interface TestBed {
 }
 
 /** One emulator and one engine per test file; state is reset before each test. */
-export function useTestBed(): TestBed {
+export function useTestBed({ binaryMode = 'inline' }: { binaryMode?: 'inline' | 'filesystem' } = {}): TestBed {
 	const bed = {} as TestBed;
 	beforeAll(async () => {
 		bed.emulator = await AgoraChatEmulator.start({
@@ -28,7 +28,7 @@ export function useTestBed(): TestBed {
 			clientId: CLIENT_ID,
 			clientSecret: CLIENT_SECRET,
 		});
-		bed.engine = await Engine.load();
+		bed.engine = await Engine.load({ binaryMode });
 	});
 	beforeEach(() => {
 		bed.emulator.reset();

@@ -11,6 +11,7 @@ import { BinaryDataService, Credentials, ExecutionLifecycleHooks, PackageDirecto
 import { createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 import type {
 	ExecutionError,
+	IBinaryData,
 	IConnections,
 	ICredentialDataDecryptedObject,
 	ICredentialType,
@@ -234,13 +235,30 @@ export class Engine {
 		this.credentials = new InMemoryCredentialsHelper(credentialTypes);
 	}
 
-	/** Loads this package from dist/ through package.json's `n8n` attribute, as n8n does. */
-	static async load(): Promise<Engine> {
+	/**
+	 * Loads this package from dist/ through package.json's `n8n` attribute, as n8n does.
+	 * Binary data stays inline (base64, n8n 1.x's default) or goes to disk (`filesystem`, 2.x's default).
+	 */
+	static async load({ binaryMode = 'inline' }: { binaryMode?: 'inline' | 'filesystem' } = {}): Promise<Engine> {
 		const loader = new PackageDirectoryLoader(packageRoot);
 		await loader.loadAll();
-		// Without init() the service keeps binary data inline (base64), as n8n's default mode does.
-		Container.get(BinaryDataService);
+		const binaryData = Container.get(BinaryDataService);
+		if (binaryMode === 'filesystem') await binaryData.init();
 		return new Engine(loader);
+	}
+
+	/** Stores bytes as n8n's binary data service does for a node's output, in the current mode. */
+	async storeBinary(content: Buffer, fileName: string, mimeType: string): Promise<IBinaryData> {
+		return await Container.get(BinaryDataService).store(
+			{ type: 'execution', workflowId: 'engine-test', executionId: 'execution-0' },
+			content,
+			{ data: '', fileName, mimeType },
+		);
+	}
+
+	/** The bytes of a binary property, inline or stored. */
+	async readBinary(binary: IBinaryData): Promise<Buffer> {
+		return await Container.get(BinaryDataService).getAsBuffer(binary);
 	}
 
 	/** Loads the given n8n-nodes-base nodes (e.g. `n8n-nodes-base.set`), the real ones n8n ships. */

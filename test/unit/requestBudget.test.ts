@@ -1,11 +1,11 @@
 import { waitForRequestSlot } from '../../credentials/agora/requestBudget';
 
-/** The largest number of times within any one-second span. */
-function busiestSecond(times: number[]): number {
+/** The largest number of times within any span of `spanMs`. */
+function busiestSpan(times: number[], spanMs: number): number {
 	const sorted = [...times].sort((a, b) => a - b);
 	let busiest = 0;
 	for (let first = 0, last = 0; first < sorted.length; first++) {
-		while (last < sorted.length && sorted[last] < sorted[first] + 1000) last++;
+		while (last < sorted.length && sorted[last] < sorted[first] + spanMs) last++;
 		busiest = Math.max(busiest, last - first);
 	}
 	return busiest;
@@ -21,7 +21,8 @@ describe('request pacing per app key', () => {
 				releasedAt.push(performance.now());
 			}),
 		);
-		expect(busiestSecond(releasedAt)).toBeLessThanOrEqual(40);
+		// The test notes each time a moment after the release: a busy machine may delay a note by a few ms.
+		expect(busiestSpan(releasedAt, 950)).toBeLessThanOrEqual(40);
 		// 60 requests at 40 per second, evenly spaced: the last leaves 59/40 s after the first.
 		expect(performance.now() - started).toBeGreaterThanOrEqual(1450);
 	});

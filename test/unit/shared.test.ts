@@ -5,7 +5,7 @@ import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp, parseAgoraOrigin 
 import { pageSizeFor } from '../../nodes/ChatGroup/resources/sharedFile/getAll';
 import { describeFailure, isRetryable, isUncertain, parseRetryAfter, toNodeError } from '../../nodes/ChatGroup/shared/errors';
 import { fileNameFromContentDisposition, mimeTypeFromName, specificMimeType } from '../../nodes/ChatGroup/shared/fileNames';
-import { buildMultipartBody, encodeFormFileName } from '../../nodes/ChatGroup/shared/multipart';
+import { encodeFormFileName, multipartContentType, multipartFrame, newBoundary } from '../../nodes/ChatGroup/shared/multipart';
 import { retryOptions } from '../../nodes/ChatGroup/shared/retryOptions';
 import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../nodes/ChatGroup/shared/transport';
 
@@ -24,20 +24,21 @@ describe('multipart body', () => {
 		expect(encodeFormFileName('a"b;c\\d\r\ne.txt')).toBe('a%22b;c\\d%0D%0Ae.txt');
 	});
 
-	it('frames one file part with the boundary, name, type and the exact bytes', () => {
-		const content = Buffer.from([0, 1, 2, 255]);
-		const { body, contentType } = buildMultipartBody(
-			{ fieldName: 'file', fileName: 'x "y".bin', contentType: 'application/octet-stream', content },
-			'BOUNDARY',
-		);
-		expect(contentType).toBe('multipart/form-data; boundary=BOUNDARY');
-		const head = '--BOUNDARY\r\nContent-Disposition: form-data; name="file"; filename="x %22y%22.bin"\r\nContent-Type: application/octet-stream\r\n\r\n';
-		expect(body.equals(Buffer.concat([Buffer.from(head), content, Buffer.from('\r\n--BOUNDARY--\r\n')]))).toBe(true);
+	it('frames one file part with the boundary, name and type around the bytes', () => {
+		const { head, tail } = multipartFrame({ fieldName: 'file', fileName: 'x "y".bin', contentType: 'application/octet-stream' }, 'BOUNDARY');
+		expect(multipartContentType('BOUNDARY')).toBe('multipart/form-data; boundary=BOUNDARY');
+		expect(head.toString()).toBe('--BOUNDARY\r\nContent-Disposition: form-data; name="file"; filename="x %22y%22.bin"\r\nContent-Type: application/octet-stream\r\n\r\n');
+		expect(tail.toString()).toBe('\r\n--BOUNDARY--\r\n');
 	});
 
-	it('uses a fresh random boundary by default', () => {
-		const file = { fieldName: 'file', fileName: 'a', contentType: 'text/plain', content: Buffer.from('a') };
-		expect(buildMultipartBody(file).contentType).not.toBe(buildMultipartBody(file).contentType);
+	it('keeps line breaks out of the part headers', () => {
+		const { head } = multipartFrame({ fieldName: 'file', fileName: 'a\r\nb', contentType: 'text/plain\r\nX-Evil: 1' }, 'B');
+		expect(head.toString()).toContain('filename="a%0D%0Ab"');
+		expect(head.toString()).toContain('Content-Type: text/plainX-Evil: 1\r\n\r\n');
+	});
+
+	it('uses a fresh random boundary each time', () => {
+		expect(newBoundary()).not.toBe(newBoundary());
 	});
 });
 

@@ -9,27 +9,26 @@ export function encodeFormFileName(fileName: string): string {
 	return fileName.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
-export interface MultipartFile {
+export interface MultipartFilePart {
 	fieldName: string;
 	fileName: string;
 	contentType: string;
-	content: Buffer;
 }
 
-export interface MultipartBody {
-	contentType: string;
-	body: Buffer;
+export function newBoundary(): string {
+	return `----n8nAgoraChat${randomBytes(12).toString('hex')}`;
 }
 
-export function buildMultipartBody(file: MultipartFile, boundary = `----n8nAgoraChat${randomBytes(12).toString('hex')}`): MultipartBody {
-	const safeContentType = file.contentType.replace(/[\r\n]/g, '') || 'application/octet-stream';
+export function multipartContentType(boundary: string): string {
+	return `multipart/form-data; boundary=${boundary}`;
+}
+
+/** What goes before and after the file's bytes, so that the bytes themselves can be streamed. */
+export function multipartFrame(part: MultipartFilePart, boundary: string): { head: Buffer; tail: Buffer } {
+	const safeContentType = part.contentType.replace(/[\r\n]/g, '') || 'application/octet-stream';
 	const head =
 		`--${boundary}\r\n` +
-		`Content-Disposition: form-data; name="${encodeFormFileName(file.fieldName)}"; filename="${encodeFormFileName(file.fileName)}"\r\n` +
+		`Content-Disposition: form-data; name="${encodeFormFileName(part.fieldName)}"; filename="${encodeFormFileName(part.fileName)}"\r\n` +
 		`Content-Type: ${safeContentType}\r\n\r\n`;
-	const tail = `\r\n--${boundary}--\r\n`;
-	return {
-		contentType: `multipart/form-data; boundary=${boundary}`,
-		body: Buffer.concat([Buffer.from(head, 'utf8'), file.content, Buffer.from(tail, 'utf8')]),
-	};
+	return { head: Buffer.from(head, 'utf8'), tail: Buffer.from(`\r\n--${boundary}--\r\n`, 'utf8') };
 }

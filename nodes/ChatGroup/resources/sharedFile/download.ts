@@ -44,40 +44,70 @@ function serviceJsonInstead(body: Buffer, contentType: unknown): IDataObject | u
 	}
 }
 
+type ResponseBody = Parameters<IExecuteSingleFunctions['helpers']['prepareBinaryData']>[0];
+
+/** The bytes n8n stored: `bytes` where n8n records it, else what the store or the inline data says. */
+async function storedSize(context: IExecuteSingleFunctions, binary: IBinaryData): Promise<number> {
+	const recorded = (binary as IBinaryData & { bytes?: number }).bytes;
+	if (typeof recorded === 'number') return recorded;
+	if (binary.id) return (await context.helpers.getBinaryMetadata(binary.id)).fileSize;
+	return Buffer.byteLength(binary.data, 'base64');
+}
+
+/**
+ * The body arrives as a stream and goes straight into n8n's binary store (to disk in n8n's
+ * default filesystem mode), so a 10 MB file is never held in memory whole. JSON bodies are
+ * small and read first: the service's JSON is never stored as the file.
+ */
 async function storeDownloadedFile(
 	this: IExecuteSingleFunctions,
 	_items: INodeExecutionData[],
 	response: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
-	const body = Buffer.isBuffer(response.body) ? response.body : Buffer.from(response.body as ArrayBuffer);
-	const declaredLength = Number(response.headers['content-length']);
-	if (Number.isFinite(declaredLength) && declaredLength !== body.length) {
-		throw new AgoraIncompleteDownloadError(body.length, declaredLength);
-	}
-	const serviceJson = serviceJsonInstead(body, response.headers['content-type']);
-	if (serviceJson) {
-		throw new AgoraUnexpectedResponseError(
-			'The service sent JSON instead of the file',
-			typeof serviceJson.error_description === 'string'
-				? serviceJson.error_description
-				: 'It answered with file information rather than the file bytes. Check that the Host points at the Agora Chat REST API.',
-		);
+	const contentType = response.headers['content-type'];
+	let body = response.body as ResponseBody;
+	if (typeof contentType === 'string' && /\bjson\b/i.test(contentType)) {
+		body = Buffer.isBuffer(body) ? body : await this.helpers.binaryToBuffer(body);
+		const serviceJson = serviceJsonInstead(body, contentType);
+		if (serviceJson) {
+			throw new AgoraUnexpectedResponseError(
+				'The service sent JSON instead of the file',
+				typeof serviceJson.error_description === 'string'
+					? serviceJson.error_description
+					: 'It answered with file information rather than the file bytes. Check that the Host points at the Agora Chat REST API.',
+			);
+		}
 	}
 	const { groupId, fileId } = readIds(this);
 	const namedByService = fileNameFromContentDisposition(response.headers['content-disposition']);
 	const fileName = namedByService ?? fileId;
-	const mimeType = specificMimeType(response.headers['content-type']) ?? mimeTypeFromName(namedByService) ?? GENERIC_MIME_TYPE;
-	const binary = await this.helpers.setBinaryDataBuffer(
-		{ data: '', fileName, fileExtension: fileExtension(fileName), mimeType },
-		body,
-	);
+	const mimeType = specificMimeType(contentType) ?? mimeTypeFromName(namedByService) ?? GENERIC_MIME_TYPE;
+	const binary = await this.helpers.prepareBinaryData(body, fileName, mimeType);
+	// prepareBinaryData takes the name as a path; the service's name is kept exactly, slashes and all.
+	binary.fileName = fileName;
+	binary.fileExtension = fileExtension(fileName);
+	const fileSize = await storedSize(this, binary);
+	const declaredLength = Number(response.headers['content-length']);
+	if (Number.isFinite(declaredLength) && declaredLength !== fileSize) {
+		throw new AgoraIncompleteDownloadError(fileSize, declaredLength);
+	}
 	return [
 		{
-			json: { groupId, fileId, fileName: namedByService ?? null, mimeType, fileSize: body.length },
+			json: { groupId, fileId, fileName: namedByService ?? null, mimeType, fileSize },
 			binary: { [outputField(this)]: binary },
 			pairedItem: { item: this.getItemIndex() },
 		},
 	];
+}
+
+/** An error answer on a streamed request arrives unread: read it, so its JSON can be shown. */
+async function readStreamedErrorBody(context: IExecuteSingleFunctions, error: unknown): Promise<void> {
+	for (let level = error as { cause?: unknown; response?: { data?: unknown } } | undefined; level; level = level.cause as typeof level) {
+		const data = level.response?.data as { pipe?: unknown } | undefined;
+		if (data && typeof data.pipe === 'function') {
+			level.response!.data = await context.helpers.binaryToBuffer(data as ResponseBody).catch(() => undefined);
+		}
+	}
 }
 
 /** Per-process only (n8n may run each execution in another worker): names of a group's files, briefly. */
@@ -123,7 +153,14 @@ async function downloadWithName(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
-	const items = await withRetries(this, async () => await this.makeRoutingRequest(requestData));
+	const items = await withRetries(
+		this,
+		async () =>
+			await this.makeRoutingRequest(requestData).catch(async (error: Error) => {
+				await readStreamedErrorBody(this, error);
+				throw error;
+			}),
+	);
 	for (const item of items) {
 		if (item.json.fileName !== null) continue;
 		const { groupId, fileId } = readIds(this);
@@ -147,7 +184,7 @@ export const downloadSharedFileOperation: INodePropertyOptions = {
 		request: {
 			method: 'GET',
 			url: sharedFilePath,
-			encoding: 'arraybuffer',
+			encoding: 'stream',
 			json: false,
 			headers: { Accept: 'application/octet-stream' },
 		},

@@ -11,7 +11,7 @@ import type {
 
 import { sharedFilesPath } from '../../shared/descriptions';
 import { GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
-import { buildMultipartBody } from '../../shared/multipart';
+import { multipartContentType, multipartFrame, newBoundary } from '../../shared/multipart';
 import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/transport';
 import { inputError, readIdentifier } from '../../shared/validation';
 import { sharedFilePages } from './getAll';
@@ -52,6 +52,7 @@ async function binarySize(context: IExecuteSingleFunctions, binary: IBinaryData)
 
 interface UploadPlan {
 	field: string;
+	binary: IBinaryData;
 	fileName: string;
 	fileSize: number;
 	contentType: string;
@@ -66,13 +67,15 @@ async function planUpload(context: IExecuteSingleFunctions): Promise<UploadPlan>
 	const labelledType = binary.mimeType && binary.mimeType !== 'text/plain' ? binary.mimeType : undefined;
 	return {
 		field,
+		binary,
 		fileName,
 		fileSize: await binarySize(context, binary),
 		contentType: labelledType ?? mimeTypeFromName(fileName) ?? binary.mimeType ?? GENERIC_MIME_TYPE,
 	};
 }
 
-async function attachFile(this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+/** Refuses what the service would refuse, before anything is sent, and names the body's format. */
+async function prepareUpload(this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
 	const upload = await planUpload(this);
 	const maxFileSizeMb = uploadOptions(this).maxFileSizeMb ?? DEFAULT_MAX_UPLOAD_MB;
 	if (upload.fileSize > maxFileSizeMb * BYTES_PER_MB) {
@@ -82,18 +85,34 @@ async function attachFile(this: IExecuteSingleFunctions, requestOptions: IHttpRe
 			'Agora Chat accepts shared files up to 10 MB. Send a smaller file, or raise Max File Size in the options if your plan allows larger files.',
 		);
 	}
-	const multipart = buildMultipartBody({
-		fieldName: 'file',
-		fileName: upload.fileName,
-		contentType: upload.contentType,
-		content: await this.helpers.getBinaryDataBuffer(upload.field),
-	});
 	return {
 		...requestOptions,
-		body: multipart.body,
 		json: false,
-		headers: { ...requestOptions.headers, 'Content-Type': multipart.contentType, Accept: 'application/json' },
+		headers: { ...requestOptions.headers, 'Content-Type': multipartContentType(newBoundary()), Accept: 'application/json' },
 	};
+}
+
+type BinaryStream = Awaited<ReturnType<IExecuteSingleFunctions['helpers']['getBinaryStream']>>;
+
+/**
+ * The multipart body, made anew for every attempt (a stream is spent once sent). A file n8n
+ * keeps on disk (its default in 2.x) is streamed from there, never held in memory whole.
+ * `Readable.from` is reached through the file's own stream: n8n Cloud forbids importing `stream`.
+ */
+async function uploadBody(context: IExecuteSingleFunctions, upload: UploadPlan, boundary: string): Promise<{ body: Buffer | BinaryStream; length: number }> {
+	const { head, tail } = multipartFrame({ fieldName: 'file', fileName: upload.fileName, contentType: upload.contentType }, boundary);
+	const length = head.length + upload.fileSize + tail.length;
+	if (!upload.binary.id) {
+		return { body: Buffer.concat([head, await context.helpers.getBinaryDataBuffer(upload.field), tail]), length };
+	}
+	const file = await context.helpers.getBinaryStream(upload.binary.id);
+	const readableFrom = (file.constructor as unknown as { from: (source: AsyncIterable<Buffer>) => BinaryStream }).from;
+	async function* framed(): AsyncIterable<Buffer> {
+		yield head;
+		for await (const chunk of file) yield chunk as Buffer;
+		yield tail;
+	}
+	return { body: readableFrom(framed()), length };
 }
 
 /** Clocks differ between n8n and the service; a file this much older was not ours. */
@@ -138,7 +157,15 @@ async function uploadWithoutDuplicates(
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
 	const startedAt = Date.now();
-	return await withRetries(this, async () => await this.makeRoutingRequest(requestData), {
+	const upload = await planUpload(this);
+	const headers = requestData.options.headers ?? {};
+	const boundary = String(headers['Content-Type']).split('boundary=')[1];
+	const sendOnce = async () => {
+		const { body, length } = await uploadBody(this, upload, boundary);
+		const options = { ...requestData.options, body, headers: { ...headers, 'Content-Length': String(length) } };
+		return await this.makeRoutingRequest({ ...requestData, options });
+	};
+	return await withRetries(this, sendOnce, {
 		recoverUncertain: async () => await findStoredUpload(this, requestData, startedAt),
 	});
 }
@@ -152,7 +179,7 @@ export const uploadSharedFileOperation: INodePropertyOptions = {
 	description: 'Upload a file from the input item to a chat group (at most 10 MB)',
 	routing: {
 		request: { method: 'POST', url: sharedFilesPath },
-		send: { paginate: true, preSend: [attachFile] },
+		send: { paginate: true, preSend: [prepareUpload] },
 		operations: { pagination: itemRequest(uploadWithoutDuplicates) },
 		output: { postReceive: [singleResult((data) => data)] },
 	},
