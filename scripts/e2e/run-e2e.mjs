@@ -171,6 +171,7 @@ async function runVersion(spec, { emulator, credentials, stagedDist, workRoot, r
 			}
 		}
 		await checkRefusedToken(env, { emulator, credentials, record, version });
+		await checkMissingFile(env, { emulator, record, version });
 	} finally {
 		if (!keep) fs.rmSync(userFolder, { recursive: true, force: true });
 	}
@@ -204,6 +205,28 @@ async function checkRefusedToken(env, { emulator, credentials, record, version }
 	const tokens = (await emulator.admin('GET', 'requests')).map((request) => request.headers.authorization?.replace(/^Bearer /, '')).filter(Boolean);
 	const leaked = [wrongCertificate, good.data.appCertificate, ...tokens].filter((secret) => output.includes(secret));
 	record(version, 'wrong certificate: no certificate or token in n8n\'s output', leaked.length === 0, `${leaked.length} secret(s) printed`);
+}
+
+/** A download of a file the group does not have: the service's JSON error, never a file. */
+async function checkMissingFile(env, { emulator, record, version }) {
+	const workflow = linearWorkflow({
+		id: 'agoraMissingFile',
+		nodes: [
+			{
+				name: 'Download',
+				type: customNodeType('chatGroup'),
+				parameters: { resource: 'sharedFile', operation: 'download', groupId: GROUP_ID, fileId: 'no-such-file' },
+				credentials: { agoraChatApi: { id: 'agoraChatAccount', name: 'Agora Chat account' } },
+			},
+		],
+	});
+	await importWorkflow(env, workflow);
+	await emulator.admin('POST', 'reset');
+	await emulator.admin('POST', 'groups', { groupId: GROUP_ID });
+	const result = await executeWorkflowRaw(env, workflow.id);
+	const error = result.run?.data?.resultData?.error;
+	const ok = !result.ok && error?.message === 'share file no-such-file does not exist!' && /File "no-such-file" is not a shared file of group/.test(error?.description ?? '');
+	record(version, 'missing file: the download fails with the service\'s message and what to check', ok, `message "${error?.message}", description "${error?.description}"`);
 }
 
 async function main() {

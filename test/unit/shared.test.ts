@@ -83,6 +83,19 @@ describe('failures', () => {
 		});
 	});
 
+	it('reads n8n 1.x wrappers, which keep only the status and the parsed body', () => {
+		const wrapper = Object.assign(new Error('Authorization failed - please check your credentials'), {
+			httpCode: '429',
+			context: { data: { error: 'resource_limited', error_description: 'You have exceeded the limit of the community edition' } },
+		});
+		expect(describeFailure(wrapper)).toEqual({
+			kind: 'http',
+			status: 429,
+			error: 'resource_limited',
+			description: 'You have exceeded the limit of the community edition',
+		});
+	});
+
 	it('retries rate limits, 5xx and lost connections, but not quota or client errors', () => {
 		expect(isRetryable({ kind: 'http', status: 429, error: 'reach_limit' })).toBe(true);
 		expect(isRetryable({ kind: 'http', status: 429, error: 'resource_limited' })).toBe(false);

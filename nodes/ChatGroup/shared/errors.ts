@@ -68,6 +68,10 @@ interface ErrorLike {
 	hint?: string;
 	field?: string;
 	cause?: unknown;
+	/** n8n 1.x keeps the wrapped error here when it is not an Error instance. */
+	errorResponse?: unknown;
+	httpCode?: string | null;
+	context?: { data?: unknown };
 	response?: { status?: number; statusText?: string; headers?: Record<string, unknown>; data?: unknown };
 }
 
@@ -76,7 +80,7 @@ function causeChain(error: unknown): ErrorLike[] {
 	let current: unknown = error;
 	while (current && typeof current === 'object' && chain.length < 10) {
 		chain.push(current as ErrorLike);
-		current = (current as ErrorLike).cause;
+		current = (current as ErrorLike).cause ?? (current as ErrorLike).errorResponse;
 	}
 	return chain;
 }
@@ -149,6 +153,10 @@ export function describeFailure(error: unknown): AgoraFailure {
 	}
 
 	// n8n rewords transport errors; the original code and message sit further down the chain.
+	// Where only n8n's wrapper tells the status (its httpCode), the body is in its context.
+	const wrapped = chain.find((level) => Number(level.httpCode) >= 300);
+	if (wrapped) return { kind: 'http', status: Number(wrapped.httpCode), ...parseErrorBody(wrapped.context?.data) };
+
 	const code = chain.map((level) => level.code).find((value) => typeof value === 'string');
 	const messages = chain.map((level) => level.message ?? '').join('\n');
 	if ((code && TIMEOUT_CODES.has(code) && /timeout|timed out/i.test(messages)) || /timeout of \d+ms exceeded/i.test(messages)) {

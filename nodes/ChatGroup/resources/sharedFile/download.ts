@@ -100,13 +100,22 @@ async function storeDownloadedFile(
 	];
 }
 
-/** An error answer on a streamed request arrives unread: read it, so its JSON can be shown. */
+/**
+ * An error answer on a streamed request arrives unread: read it, so its JSON can be shown.
+ * n8n 2.x keeps it on the wrapped axios error's response, n8n 1.x in the wrapper's context.
+ */
 async function readStreamedErrorBody(context: IExecuteSingleFunctions, error: unknown): Promise<void> {
-	for (let level = error as { cause?: unknown; response?: { data?: unknown } } | undefined; level; level = level.cause as typeof level) {
-		const data = level.response?.data as { pipe?: unknown } | undefined;
-		if (data && typeof data.pipe === 'function') {
-			level.response!.data = await context.helpers.binaryToBuffer(data as ResponseBody).catch(() => undefined);
-		}
+	type Level = { cause?: unknown; response?: { data?: unknown }; context?: { data?: unknown } };
+	const isStream = (data: unknown): data is ResponseBody => !!data && typeof (data as { pipe?: unknown }).pipe === 'function';
+	// Both places may hold the same stream, which can be read only once.
+	const bodies = new Map<ResponseBody, Promise<Buffer | undefined>>();
+	const read = async (data: ResponseBody) => {
+		if (!bodies.has(data)) bodies.set(data, context.helpers.binaryToBuffer(data).catch(() => undefined));
+		return await bodies.get(data);
+	};
+	for (let level = error as Level | undefined; level; level = level.cause as Level | undefined) {
+		if (level.response && isStream(level.response.data)) level.response.data = await read(level.response.data);
+		if (level.context && isStream(level.context.data)) level.context.data = await read(level.context.data);
 	}
 }
 
