@@ -88,6 +88,8 @@ async function prepareUpload(this: IExecuteSingleFunctions, requestOptions: IHtt
 	return {
 		...requestOptions,
 		json: false,
+		// Following redirects would keep a copy of the whole body to resend it; the service answers uploads directly.
+		disableFollowRedirect: true,
 		headers: { ...requestOptions.headers, 'Content-Type': multipartContentType(newBoundary()), Accept: 'application/json' },
 	};
 }
