@@ -6,15 +6,15 @@
 //
 //   node scripts/e2e/run-e2e.mjs [--versions=2.40.7,1.123] [--keep]
 
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
-import { createN8nEnv, customNodeType, executeWorkflowRaw, freeLoopbackPort, importCredentials, importWorkflow, linearWorkflow, readBinaryData, stagePackage } from './n8n-cli.mjs';
-import { ensureN8n, repoRoot } from './n8n-install.mjs';
+import { createN8nEnv, customNodeType, executeWorkflowRaw, importCredentials, importWorkflow, linearWorkflow, readBinaryData, stagePackage } from './n8n-cli.mjs';
+import { startEmulator } from './emulator.mjs';
+import { ensureN8n } from './n8n-install.mjs';
 
 const require = createRequire(import.meta.url);
 const { EXAMPLES, loadExample, prepareExample } = require('../../test/support/examples.js');
@@ -23,41 +23,6 @@ const DEFAULT_VERSIONS = ['2.40.7', '1.123'];
 const GROUP_ID = '66021836783617';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
-
-/** The emulator as its own process, as a user would run it next to n8n; driven by its admin API. */
-async function startEmulator({ appId, appCertificate }) {
-	const port = await freeLoopbackPort();
-	const child = spawn(
-		process.execPath,
-		['-r', 'ts-node/register/transpile-only', 'test/emulator/cli.ts', '--port', String(port), '--app-id', appId, '--app-certificate', appCertificate, '--rate-limit', '100'],
-		{ cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-	);
-	let output = '';
-	await new Promise((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`the emulator did not start: ${output}`)), 60_000);
-		const onData = (chunk) => {
-			output += chunk;
-			if (output.includes('listening on')) {
-				clearTimeout(timer);
-				resolve();
-			}
-		};
-		child.stdout.on('data', onData);
-		child.stderr.on('data', onData);
-		child.once('exit', (code) => reject(new Error(`the emulator exited (${code}): ${output}`)));
-	});
-	const url = `http://127.0.0.1:${port}`;
-	const admin = async (method, route, body) => {
-		const response = await fetch(`${url}/_emulator/${route}`, {
-			method,
-			headers: body ? { 'content-type': 'application/json' } : {},
-			body: body ? JSON.stringify(body) : undefined,
-		});
-		if (!response.ok) throw new Error(`emulator ${method} ${route}: ${response.status} ${await response.text()}`);
-		return await response.json();
-	};
-	return { url, admin, stop: () => child.kill('SIGTERM') };
-}
 
 function group(state) {
 	return state.groups.find((candidate) => candidate.groupId === GROUP_ID);
@@ -246,7 +211,7 @@ async function main() {
 
 	const appId = randomBytes(16).toString('hex');
 	const appCertificate = randomBytes(16).toString('hex');
-	const emulator = await startEmulator({ appId, appCertificate });
+	const emulator = await startEmulator({ rateLimit: 100, appId, appCertificate });
 	const workRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-agora-e2e-'));
 	try {
 		// Outside the repo, so that the package's require('n8n-workflow') finds n8n's own copy.

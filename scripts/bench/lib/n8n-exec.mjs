@@ -1,0 +1,145 @@
+// `n8n execute --id=<id> --rawOutput` spawned here rather than through scripts/e2e's runN8n, because the
+// benchmark needs the n8n process itself: its PID (to sample /proc/<pid>/status for memory) and extra
+// Node flags on it (--cpu-prof). Environment, cwd, broker port and process-group handling follow runN8n.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+
+import { extractJsonBlocks, freeLoopbackPort } from '../../e2e/n8n-cli.mjs';
+
+export const EXECUTE_TIMEOUT_MS = 300_000;
+const MEMORY_SAMPLE_MS = 10;
+
+/** process.env without anything that would reconfigure n8n behind our back (as runN8n does). */
+function cleanBaseEnv() {
+	const base = {};
+	for (const [k, v] of Object.entries(process.env)) {
+		if (/^(N8N_|DB_|QUEUE_|EXECUTIONS_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$|NODE_PATH$|E2E_TESTS$|npm_|HTTPS?_PROXY$|https?_proxy$)/.test(k)) continue;
+		base[k] = v;
+	}
+	return base;
+}
+
+/** VmRSS and VmHWM (KiB) of a live process, or undefined once it is gone. */
+function readMemory(pid) {
+	let text;
+	try {
+		text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+	} catch {
+		return undefined;
+	}
+	const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+	return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
+}
+
+/**
+ * Runs one workflow. Options: nodeFlags (Node options for the n8n process only, e.g. --cpu-prof),
+ * sampleMemory (poll /proc every 20 ms: peak VmRSS and the last VmHWM seen before exit).
+ * @returns {Promise<{ ok, run, errorMessage, exitCode, signal, timedOut, ms, memory?: { hwmKiB, peakRssKiB, samples } , stdout }>}
+ */
+export async function executeN8n(env, id, { nodeFlags = [], sampleMemory = false, timeoutMs = EXECUTE_TIMEOUT_MS } = {}) {
+	const vars = { ...env.vars };
+	// 2.x starts a task broker on 127.0.0.1:5679 by default: a free port per process avoids clashes
+	// with another n8n on the machine.
+	if (env.major >= 2 && !vars.N8N_RUNNERS_BROKER_PORT) vars.N8N_RUNNERS_BROKER_PORT = String(await freeLoopbackPort());
+	const t0 = Date.now();
+	const child = spawn(env.nodeBin, [...nodeFlags, env.n8nBin, 'execute', `--id=${id}`, '--rawOutput'], {
+		cwd: env.userFolder,
+		env: { ...cleanBaseEnv(), ...vars },
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true, // own process group: a timeout also ends its task-runner children
+	});
+	const out = [];
+	const err = [];
+	child.stdout.on('data', (b) => out.push(b));
+	child.stderr.on('data', (b) => err.push(b));
+
+	// series: [wall-clock ms, VmRSS KiB], to find the RSS just before and during the measured node.
+	const memory = sampleMemory ? { hwmKiB: 0, peakRssKiB: 0, samples: 0, series: [] } : undefined;
+	const sample = () => {
+		const m = readMemory(child.pid);
+		if (!m || !Number.isFinite(m.rss)) return;
+		memory.samples++;
+		memory.series.push([Date.now(), m.rss]);
+		if (m.hwm > memory.hwmKiB) memory.hwmKiB = m.hwm;
+		if (m.rss > memory.peakRssKiB) memory.peakRssKiB = m.rss;
+	};
+	const sampler = memory ? setInterval(sample, MEMORY_SAMPLE_MS) : undefined;
+
+	const killGroup = () => {
+		try {
+			process.kill(-child.pid, 'SIGKILL');
+		} catch {
+			/* already gone */
+		}
+	};
+	let timedOut = false;
+	const timer = setTimeout(() => {
+		timedOut = true;
+		killGroup();
+	}, timeoutMs);
+	process.once('exit', killGroup);
+	const { code, signal } = await new Promise((resolve, reject) => {
+		child.on('error', reject);
+		// 'exit' (not 'close'): the process is still a zombie here, so one last /proc read is possible
+		// before the pipes are drained.
+		child.on('exit', (c, s) => {
+			if (memory) sample();
+			resolve({ code: c, signal: s });
+		});
+	}).finally(() => {
+		clearTimeout(timer);
+		clearInterval(sampler);
+		process.removeListener('exit', killGroup);
+	});
+	await new Promise((resolve) => (child.stdout.readableEnded ? resolve() : child.stdout.once('end', resolve)));
+	killGroup(); // leftovers of the group (a task runner) if any
+	const stdout = Buffer.concat(out).toString('utf8');
+	const stderr = Buffer.concat(err).toString('utf8');
+	const runs = [...extractJsonBlocks(stdout), ...extractJsonBlocks(stderr)].filter((o) => o?.data?.resultData);
+	const run = runs[runs.length - 1];
+	const resultError = run?.data?.resultData?.error;
+	const ok = code === 0 && !timedOut && !!run && !resultError;
+	const errorMessage = ok
+		? undefined
+		: (resultError?.message ?? (timedOut ? `timed out after ${timeoutMs} ms` : `n8n execute exited ${code ?? signal}${run ? '' : ' without a run JSON'}`));
+	return { ok, run, errorMessage, exitCode: code, signal, timedOut, ms: Date.now() - t0, memory, stdout, stderr };
+}
+
+/**
+ * RSS around one node's run, from the sampled series: the last sample before it started and the
+ * highest sample while it ran (plus one sampling interval, as the sample after its end may be the peak).
+ */
+export function rssAroundNode(memory, startTime, executionTime) {
+	if (!memory?.series?.length) return undefined;
+	const end = startTime + executionTime + MEMORY_SAMPLE_MS;
+	let before;
+	let peak = 0;
+	let during = 0;
+	for (const [t, rss] of memory.series) {
+		if (t < startTime) before = rss;
+		else if (t <= end) {
+			during++;
+			peak = Math.max(peak, rss);
+		}
+	}
+	if (!during) {
+		// A node shorter than the sampling interval: the first sample after it started stands for it.
+		const next = memory.series.find(([t]) => t >= startTime);
+		if (next) peak = next[1];
+	}
+	if (before === undefined || !peak) return undefined;
+	return { beforeKiB: before, peakKiB: Math.max(peak, before), samplesDuring: during };
+}
+
+/** A node's first run: its task data (executionTime, startTime, data, error). */
+export function nodeTask(run, nodeName) {
+	const task = run?.data?.resultData?.runData?.[nodeName]?.[0];
+	if (!task) throw new Error(`node "${nodeName}" did not run`);
+	return task;
+}
+
+/** Items of a node's first output on its first run. */
+export function nodeItems(run, nodeName) {
+	return nodeTask(run, nodeName).data?.main?.[0] ?? [];
+}

@@ -1,0 +1,280 @@
+// docs/benchmarks.md from the results. Everything is regenerated except the hand-written findings
+// between the NOTES markers, which are carried over from the existing file.
+
+import fs from 'node:fs';
+
+import { fmt } from './stats.mjs';
+import { BIG_BYTES, ITEMS, PAGE_FILES } from './phases.mjs';
+
+const NOTES_START = '<!-- notes:start (hand-written; kept when the file is regenerated) -->';
+const NOTES_END = '<!-- notes:end -->';
+
+const n0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+const n1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+const n2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+const pct = (part, whole) => (whole > 0 ? `${Math.round((100 * part) / whole)} %` : 'n/a');
+
+function table(header, rows) {
+	return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function failureNotes(entries) {
+	const lines = entries.flatMap(([label, list]) => (list?.length ? list.map((f) => `- ${label}: ${f}`) : []));
+	return lines.length ? `\nFailed runs (left out of the figures):\n\n${lines.join('\n')}\n` : '';
+}
+
+function p1Section(r) {
+	const s = r.stats;
+	const base = s.httpCred.exec.median;
+	const rows = ['cgPaced', 'cgNoPace', 'httpCred', 'httpHeader'].map((k) => [
+		s[k].label,
+		fmt(s[k].exec),
+		n2(s[k].exec.median / ITEMS),
+		n2(s[k].exec.median / base),
+		fmt(s[k].firstRequest),
+		fmt(s[k].flowRate),
+	]);
+	const marginal = (k1000, k1) => (s[k1000].exec.median - s[k1].exec.median) / (ITEMS - 1);
+	const perItemRows = [
+		['Agora Chat Group (pacing off)', 'cgNoPace1', 'cgNoPace'],
+		['HTTP Request, credential', 'httpCred1', 'httpCred'],
+		['HTTP Request, header typed in', 'httpHeader1', 'httpHeader'],
+	].map(([label, k1, k]) => [label, fmt(s[k1].exec), fmt(s[k].exec), n2(marginal(k, k1))]);
+
+	const conn = ['cgNoPace', 'httpCred'].map((k) => {
+		const c = r.connections[k];
+		return [s[k].label, c?.error ? `failed: ${c.error.split('\n')[0]}` : `${n0(c.connections)} connections for ${n0(c.requests)} requests`, `\`${r.connectionHeader[k] || 'n/a'}\``];
+	});
+	conn.push([s.httpHeader.label, '(not relayed)', `\`${r.connectionHeader.httpHeader || 'n/a'}\``]);
+
+	let profile = '';
+	const pc = r.profiles.cgNoPace;
+	const ph = r.profiles.httpCred;
+	if (pc && !pc.error && ph && !ph.error) {
+		const columns = [
+			['Agora Chat Group, 1,000 items', pc],
+			['HTTP Request (credential), 1,000 items', ph],
+			['Agora Chat Group, 1 item', r.profiles.cgNoPace1],
+			['HTTP Request (credential), 1 item', r.profiles.httpCred1],
+		].filter(([, p]) => p && !p.error);
+		const digits = (p) => (p.busyMs < 500 ? n1 : n0);
+		const bucketRows = pc.buckets.map((b, i) => [b.label, ...columns.map(([, p]) => `${digits(p)(p.buckets[i].ms)} (${pct(p.buckets[i].ms, p.busyMs)})`)]);
+		bucketRows.push(['**busy total** (JS thread on CPU, in the node\'s window)', ...columns.map(([, p]) => `**${digits(p)(p.busyMs)}**`)]);
+		bucketRows.push(['idle / (program) (waiting for I/O, native work)', ...columns.map(([, p]) => digits(p)(p.idleOrProgramMs))]);
+		bucketRows.push(['node execution time of the profiled run', ...columns.map(([, p]) => n0(p.execMs))]);
+		const topRows = (p) => p.topSelf.map((f) => [`\`${f.fn}\``, `\`${f.where}\``, n0(f.ms)]);
+		profile = `
+#### CPU profiles of one \`n8n execute\`, over the node's own run
+
+\`node --cpu-prof\` on the n8n process (sampling every 500 µs for 1,000 items, 100 µs for 1 item); only the
+samples between the node's \`startTime\` and \`startTime + executionTime\` (run data) are counted. Each sample goes
+to the first bucket that any frame of its synchronous stack matches, in the order of the table (so a decrypt
+called from our credential's code counts as credential work). ms of CPU (share of busy time):
+
+${table(['bucket', ...columns.map(([label]) => label)], bucketRows)}
+
+Our own code (files under the staged \`dist/\`): **${n0(pc.oursSelfMs)} ms self time** (${pct(pc.oursSelfMs, pc.busyMs)} of busy), ${n0(pc.oursStackMs)} ms of samples with one of our
+functions anywhere on the stack (that includes the n8n calls they make: getNodeParameter, the request).
+Top self time in our files:
+
+${table(['function', 'file:line', 'ms'], pc.oursTop.map((f) => [`\`${f.fn}\``, `\`${f.where.replace(/^OURS /, '')}\``, n1(f.ms)]))}
+
+Top self time, Agora Chat Group:
+
+${table(['function', 'where', 'ms'], topRows(pc))}
+
+Top self time, HTTP Request (credential):
+
+${table(['function', 'where', 'ms'], topRows(ph))}
+${
+	r.profiles.cgNoPace1 && !r.profiles.cgNoPace1.error
+		? `
+Top self time, Agora Chat Group with 1 item (the fixed cost of a run):
+
+${table(['function', 'where', 'ms'], r.profiles.cgNoPace1.topSelf.map((f) => [`\`${f.fn}\``, `\`${f.where}\``, n1(f.ms)]))}
+`
+		: ''
+}`;
+	} else {
+		profile = `\nCPU profile: ${pc?.error ?? ph?.error ?? 'not taken'}\n`;
+	}
+
+	return `## P1 Overhead: ${n0(ITEMS)} × Announcement Get
+
+${n0(ITEMS)} items (Set + Split Out) into one node, all asking for the same group's announcement; emulator rate limit
+off. Node execution time from the run data, median (min–max) over ${r.reps} repetitions, sides alternated.
+
+${table(['side', 'node time, ms', 'ms/item', '× HTTP Request (credential)', 'first request reached the emulator after, ms', 'requests/s from first to last request'], rows)}
+
+Pacing at 96/s makes 1,000 requests take at least ${n1(999 / 96)} s by design (the service's cap is 100/s); the
+pacing-off line is the overhead comparison. The last two columns come from the emulator's request log
+(\`receivedAt\`) against the node's \`startTime\`: the time before anything is sent, and the pace once requests flow.
+
+#### Token sources (Agora Chat Group, pacing off, one run each)
+
+${table(['token source', 'node time, ms', 'token requests (POST /{org}/{app}/token)', 'API requests'], r.tokenSources.map((t) => [t.label, t.ok ? n0(t.execMs) : `failed: ${t.error?.split('\n')[0]}`, n0(t.tokenRequests), n0(t.apiRequests)]))}
+
+#### Fixed cost and cost per item
+
+${table(['side', '1 item, ms', `${n0(ITEMS)} items, ms`, 'marginal ms/item ((t1000 − t1) / 999)'], perItemRows)}
+
+#### Connections
+
+${table(['side', 'TCP connections (counting relay in front of the emulator)', 'request header `connection`'], conn)}
+${profile}${failureNotes(Object.values(s).map((x) => [x.label, x.failures]))}`;
+}
+
+function p2Section(r) {
+	const ratio = (x) => `**${n2(x.median)} ×** (${n2(x.min)}–${n2(x.max)})`;
+	const row = (label, g) => [label, fmt(g.tinyHwm, 1), fmt(g.bigHwm, 1), fmt(g.growthMiB, 1), ratio(g.ratio), fmt(g.inNodeMiB, 1), ratio(g.inNodeRatio), fmt(g.bigExec)];
+	return `## P2 Memory: one ${BIG_BYTES / 1024 / 1024} MiB upload and download
+
+One \`n8n execute\` per figure, binary data mode \`filesystem\` (n8n 2.40.7's default), random (incompressible)
+bytes. Two measures, both as the ${BIG_BYTES / 1024 / 1024} MiB run minus the 1-byte run of the same workflow, paired within each
+repetition; median (min–max) over ${r.reps} repetitions:
+
+- **process peak growth**: VmHWM of the n8n process (read from \`/proc/<pid>/status\` every 10 ms until it exits);
+- **added during the node**: highest VmRSS sampled while the measured node ran minus VmRSS just before it
+  started. It leaves out the start-up of n8n, whose RSS lands on one of a few levels about 20 MiB apart from
+  run to run (that is what makes the first measure jump), and the node that reads the file before an upload.
+
+The upload workflows read the file with *Read/Write Files from Disk* first; the first line is that node alone.
+Compare growth, not peaks: the workflows with an HTTP Request node start ${n0(r.upload.http.tinyHwm.median - r.upload.cg.tinyHwm.median)} MiB higher with the 1-byte file (n8n loads
+that node's code).
+
+${table(['workflow', 'peak RSS, 1 B file (MiB)', `peak RSS, ${BIG_BYTES / 1024 / 1024} MiB file (MiB)`, 'process peak growth (MiB)', 'growth / file size', 'added during the node (MiB)', 'added during the node / file size', `node time, ${BIG_BYTES / 1024 / 1024} MiB (ms)`], [
+		row('Read/Write Files from Disk only (reference)', r.read),
+		row('Read file → Agora Chat Group Upload', r.upload.cg),
+		row('Read file → HTTP Request POST multipart (credential)', r.upload.http),
+		row('Agora Chat Group Download', r.download.cg),
+		row('HTTP Request GET, response format File (credential)', r.download.http),
+	])}
+${failureNotes([
+		['read', r.read.failures],
+		['upload Agora', r.upload.cg.failures],
+		['upload HTTP', r.upload.http.failures],
+		['download Agora', r.download.cg.failures],
+		['download HTTP', r.download.http.failures],
+	])}`;
+}
+
+function p3Section(r) {
+	const rows = [
+		['Agora Chat Group, Return All', fmt(r.cg.requests), fmt(r.cg.exec), `${n0(r.cg.items.median)} (one per file)`],
+		['HTTP Request, pagination (pagenum = `$pageCount + 1`, pagesize 1000, complete when `$response.body.data.length < 1000`)', fmt(r.http.requests), fmt(r.http.exec), `${n0(r.http.items.median)} (one per page: the whole body)`],
+	];
+	const limitRows = r.limits.map((l) => [n0(l.limit), l.ok ? l.pages.join(', ') : `failed: ${l.error?.split('\n')[0]}`, `${l.pages.length} / ${l.needed}`, n0(l.items), n0(l.execMs)]);
+	return `## P3 Pagination: ${n0(PAGE_FILES)} files
+
+Emulator group seeded with ${n0(PAGE_FILES)} files (admin \`seed\`); list requests counted from the emulator's request log.
+Median (min–max) over ${r.reps} repetitions.
+
+${table(['side', 'list requests', 'node time, ms', 'items out'], rows)}
+
+Limit (Return All off), one run each (the pages asked for do not vary):
+
+${table(['Limit', 'pages asked (pagenum×pagesize)', 'pages / needed', 'items out', 'node time, ms'], limitRows)}
+${failureNotes([
+		['Return All Agora', r.cg.failures],
+		['Return All HTTP', r.http.failures],
+	])}`;
+}
+
+function p4Section(r) {
+	const rows = ['cg', 'httpBatch', 'httpNoBatch'].map((k) => [
+		r[k].label,
+		fmt(r[k].exec),
+		`**${fmt(r[k].reqPerSec, 1)}**`,
+		fmt(r[k].okPerSec, 1),
+		fmt(r[k].failedItems),
+		fmt(r[k].status429),
+		fmt(r[k].requests),
+		fmt(r[k].firstRequest),
+		fmt(r[k].flowRate, 1),
+	]);
+	return `## P4 The cap: ${n0(ITEMS)} × Announcement Get at 100 requests/s
+
+Emulator rate limit on (100 requests per second per app key, sliding one-second window, 429 \`reach_limit\` beyond).
+All sides with *On Error: Continue (regular output)*, so a failed item is counted rather than stopping the run.
+requests/s = ${n0(ITEMS)} items / node execution time. Median (min–max) over ${r.reps} repetitions.
+
+${table(['side', 'node time, ms', 'requests/s (items / node time)', 'successful items/s', 'failed items', '429s at the emulator', 'requests sent (incl. retries)', 'first request after, ms', 'requests/s from first to last request'], rows)}
+${failureNotes(['cg', 'httpBatch', 'httpNoBatch'].map((k) => [r[k].label, r[k].failures]))}`;
+}
+
+const SECTION = { P1: p1Section, P2: p2Section, P3: p3Section, P4: p4Section };
+
+function existingNotes(file) {
+	try {
+		const text = fs.readFileSync(file, 'utf8');
+		const a = text.indexOf(NOTES_START);
+		const b = text.indexOf(NOTES_END);
+		if (a >= 0 && b > a) return text.slice(a + NOTES_START.length, b).trim();
+	} catch {
+		/* no previous file */
+	}
+	return '_(No findings written yet.)_';
+}
+
+export function writeReport(file, { results, targets, meta }) {
+	const contention = meta.phases
+		.map((p) => `| ${p.key} | ${n1(p.seconds)} s | ${n2(p.foreignCores)} | ${n2(p.ourCores)} | ${p.loadBefore.map(n2).join(' / ')} | ${p.loadAfter.map(n2).join(' / ')} |`)
+		.join('\n');
+	const busy = meta.phases.some((p) => p.foreignCores > meta.contentionThreshold);
+	const text = `# Benchmarks
+
+Generated by \`scripts/bench/run-bench.mjs\` (${meta.date}). The figures and tables are regenerated on every
+full run; only the *Findings* section is written by hand.
+
+## Targets
+
+${table(['target', 'measured', 'met'], targets.map((t) => [t.name, t.value, t.met ? 'yes' : '**no**']))}
+
+## Machine and run
+
+- ${meta.machine.nproc} CPUs (\`nproc\`), ${meta.machine.cpuModel}, ${n1(meta.machine.memTotalGiB)} GiB memory, Linux ${meta.machine.kernel}
+- n8n ${meta.n8nVersion} on Node ${meta.n8nNode}; emulator and this script on Node ${meta.benchNode}; package ${meta.packageVersion} built from ${meta.revision} (dist/ as staged at the start of the run)
+- ${meta.reps} repetitions per side${meta.reps < 5 ? ' (**fewer than 5: a development run, not for comparison**)' : ''}, phases ${meta.ran.join(', ')}; full run took ${n0(meta.totalSeconds / 60)} min (${n0(meta.totalSeconds)} s)
+- \`uptime\` before: \`${meta.uptimeBefore}\`
+- \`uptime\` after: \`${meta.uptimeAfter}\`
+
+Other load on the machine, per phase: CPU cores busy with processes that are not this benchmark's (machine
+busy time from \`/proc/stat\` minus this script, its n8n runs and the emulator), and the load averages.
+
+| phase | duration | other processes (cores) | benchmark (cores) | load 1/5/15 before | load 1/5/15 after |
+|---|---|---|---|---|---|
+${contention}
+
+${busy ? `**Contention:** other processes used more than ${meta.contentionThreshold} cores on average during at least one phase (this is a ${meta.machine.nproc}-core machine). The timings need a rerun on a quiet machine before they are quoted; the memory, request-count and failure figures do not depend on it.` : 'No significant contention seen (other processes below ' + meta.contentionThreshold + ' cores in every phase).'}
+
+## How to reproduce
+
+\`\`\`sh
+npm run bench                                     # npm run build, then node scripts/bench/run-bench.mjs
+node scripts/bench/run-bench.mjs --reps=5         # after npm run build; writes this file
+node scripts/bench/run-bench.mjs --only=P1,P3 --reps=2 --no-docs   # a subset, summary only
+\`\`\`
+
+Flags: \`--reps=N\` (default 5), \`--only=P1,P2,P3,P4\`, \`--no-docs\` (print only; partial runs never write this
+file unless \`--docs\` is given), \`--out=FILE\` (write the report there instead), \`--json=FILE\` (raw results), \`--keep\` (keep the temp folder with the n8n user
+folder and the CPU profiles). Needs the n8n ${meta.n8nVersion} install of \`scripts/e2e\` (\`node scripts/e2e/n8n-install.mjs ${meta.n8nVersion}\`, cached in \`.cache/\`).
+
+How it measures: the built package is staged outside the repo (\`stagePackage\`) and loaded through
+\`N8N_CUSTOM_EXTENSIONS\`; credentials and workflows are imported once; every repetition is one
+\`n8n execute --id=… --rawOutput\` process (n8n start-up is not in the figures: the time is the measured node's
+\`executionTime\` from the run data). The Agora Chat emulator (\`test/emulator\`) runs as its own process on
+127.0.0.1; all traffic stays on loopback. The HTTP Request node (typeVersion 4.2) carries the token the way n8n
+asks users to: a *Header Auth* credential (\`Authorization: Bearer …\`, *Generic Credential Type*); the variant
+with the header typed into the node is a lower bound. The Agora Chat Group credential uses Token Source *App
+Token*. Items come from a Set node (\`Array.from({ length: N }, …)\`) and Split Out. Within every repetition the
+sides of a comparison run one after the other, in an order rotated from one repetition to the next.
+
+${meta.ran.map((k) => SECTION[k](results[k])).join('\n')}
+## Findings
+
+${NOTES_START}
+${existingNotes(file)}
+${NOTES_END}
+`;
+	fs.writeFileSync(file, text);
+}
