@@ -18,17 +18,6 @@ export interface AgoraFailure {
 	hint?: string;
 }
 
-/** A refusal made before any request leaves the node: bad parameters or credential fields. */
-export class AgoraInputError extends Error {
-	constructor(
-		message: string,
-		readonly hint?: string,
-	) {
-		super(message);
-		this.name = 'AgoraInputError';
-	}
-}
-
 /** The body ended before the length the service declared: a transport failure, retried. */
 export class AgoraIncompleteDownloadError extends Error {
 	readonly code = 'INCOMPLETE_DOWNLOAD';
@@ -131,7 +120,8 @@ const NETWORK_CODES = new Set([
 export function describeFailure(error: unknown): AgoraFailure {
 	const chain = causeChain(error);
 	const input = chain.find(
-		(level) => level.name === 'AgoraInputError' || level.name === 'AgoraCredentialInputError' || level.name === 'AgoraTokenInputError',
+		// The credential's own refusals (host, org/app, token fields), raised inside n8n's request helper.
+		(level) => level.name === 'AgoraCredentialInputError' || level.name === 'AgoraTokenInputError',
 	);
 	if (input) return { kind: 'input', message: input.message, hint: input.hint };
 	const unexpected = chain.find((level) => level.name === 'AgoraUnexpectedResponseError');
