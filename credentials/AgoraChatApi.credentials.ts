@@ -192,7 +192,7 @@ export class AgoraChatApi implements ICredentialType {
 				properties: {
 					key: 'error',
 					value: 'organization_application_not_found',
-					message: 'Org Name or App Name is wrong: the service has no such app. Copy both from the App Key in the console.',
+					message: 'Org Name or App Name is wrong: the service has no such app. Copy both from the App Key shown in the Agora Console.',
 				},
 			},
 			{

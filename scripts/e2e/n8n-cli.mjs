@@ -138,7 +138,7 @@ export function freeLoopbackPort() {
 }
 
 /** process.env without anything that would reconfigure n8n behind our back. */
-function cleanBaseEnv() {
+export function cleanBaseEnv() {
 	const base = {};
 	for (const [k, v] of Object.entries(process.env)) {
 		if (/^(N8N_|DB_|QUEUE_|EXECUTIONS_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$|NODE_PATH$|E2E_TESTS$|npm_|HTTPS?_PROXY$|https?_proxy$)/.test(k)) continue;

@@ -5,20 +5,11 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
-import { extractJsonBlocks, freeLoopbackPort } from '../../e2e/n8n-cli.mjs';
+import { cleanBaseEnv, extractJsonBlocks, freeLoopbackPort } from '../../e2e/n8n-cli.mjs';
 
 export const EXECUTE_TIMEOUT_MS = 300_000;
 const MEMORY_SAMPLE_MS = 10;
 
-/** process.env without anything that would reconfigure n8n behind our back (as runN8n does). */
-function cleanBaseEnv() {
-	const base = {};
-	for (const [k, v] of Object.entries(process.env)) {
-		if (/^(N8N_|DB_|QUEUE_|EXECUTIONS_|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_OPTIONS$|NODE_PATH$|E2E_TESTS$|npm_|HTTPS?_PROXY$|https?_proxy$)/.test(k)) continue;
-		base[k] = v;
-	}
-	return base;
-}
 
 /** VmRSS and VmHWM (KiB) of a live process, or undefined once it is gone. */
 function readMemory(pid) {
