@@ -8,9 +8,9 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp } from './agora/appUrl';
-import { bearerToken, DEFAULT_TOKEN_TTL_SECONDS, fetchClientCredentialsToken } from './agora/bearerToken';
-import { DEFAULT_REQUESTS_PER_SECOND, waitForRequestSlot } from './agora/requestBudget';
+import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp } from '../agora/appUrl';
+import { bearerToken, DEFAULT_TOKEN_TTL_SECONDS, fetchClientCredentialsToken } from '../agora/bearerToken';
+import { DEFAULT_REQUESTS_PER_SECOND, waitForRequestSlot } from '../agora/requestBudget';
 
 /*
  * Names fixed by the product spec. Declared as constants because n8n's lint takes any field

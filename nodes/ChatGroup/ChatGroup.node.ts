@@ -1,7 +1,7 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { AGORA_APP_URL_EXPRESSION } from '../../credentials/agora/appUrl';
+import { AGORA_APP_URL_EXPRESSION } from '../../agora/appUrl';
 import { announcementDescription } from './resources/announcement';
 import { sharedFileDescription } from './resources/sharedFile';
 import { groupIdField } from './shared/descriptions';

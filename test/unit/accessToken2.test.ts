@@ -1,8 +1,8 @@
 import { ChatTokenBuilder } from 'agora-token';
 import { createHmac, randomBytes } from 'node:crypto';
 
-import { AgoraTokenInputError, buildChatAppToken } from '../../credentials/agora/accessToken2';
-import { adler32, zlibStoredDeflate } from '../../credentials/agora/deflate';
+import { AgoraTokenInputError, buildChatAppToken } from '../../agora/accessToken2';
+import { adler32, zlibStoredDeflate } from '../../agora/deflate';
 
 /**
  * The parts of agora-token's AccessToken2 module these tests use. Its index.d.ts does not declare

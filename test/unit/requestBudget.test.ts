@@ -1,4 +1,4 @@
-import { waitForRequestSlot } from '../../credentials/agora/requestBudget';
+import { waitForRequestSlot } from '../../agora/requestBudget';
 
 /** The largest number of times within any span of `spanMs`. */
 function busiestSpan(times: number[], spanMs: number): number {

@@ -1,7 +1,7 @@
 import { NodeApiError, NodeOperationError, Workflow } from 'n8n-workflow';
 import type { INode, INodeTypes, JsonObject } from 'n8n-workflow';
 
-import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp, parseAgoraOrigin } from '../../credentials/agora/appUrl';
+import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp, parseAgoraOrigin } from '../../agora/appUrl';
 import { pageSizeFor } from '../../nodes/ChatGroup/resources/sharedFile/getAll';
 import { describeFailure, isRetryable, isUncertain, parseRetryAfter, toNodeError } from '../../nodes/ChatGroup/shared/errors';
 import { fileNameFromContentDisposition, mimeTypeFromName, specificMimeType } from '../../nodes/ChatGroup/shared/fileNames';
