@@ -19,7 +19,7 @@ const USAGE = `Usage: ts-node --transpile-only test/emulator/cli.ts [options]
   --client-secret <secret> client_secret of POST /{org}/{app}/token
   --rate-limit <n>         requests per second per app (default 100, 0 = off)
   --public-url <url>       base URL written into answers (default: the listening URL)
-  --seed-demo              create group demo-group with an announcement and two files`;
+  --seed-demo              create group demo-group (announcement, three files) and team-updates`;
 
 const VALUE_FLAGS = [
 	'port',
@@ -85,19 +85,36 @@ function startOptions({ values }: CliArguments): EmulatorStartOptions {
 	return options;
 }
 
+/** The demo app: a group with an announcement and a few files (newest first: notes, agenda, welcome), and a second group. */
 function seedDemo(emulator: AgoraChatEmulator): void {
 	const groupId = 'demo-group';
-	emulator.createGroup(groupId, { announcement: 'Welcome to the demo group of the Agora Chat emulator.' });
+	emulator.createGroup(groupId, {
+		groupName: 'Demo group',
+		owner: 'demo-owner',
+		members: 3,
+		announcement: 'Welcome to the demo group of the Agora Chat emulator.',
+	});
+	const hour = 60 * 60 * 1000;
+	const now = emulator.now();
 	emulator.addFile(groupId, {
 		fileName: 'welcome.txt',
 		bytes: Buffer.from('Hello from the Agora Chat emulator.\n'),
 		contentType: 'text/plain',
+		created: now - 3 * hour,
 	});
 	emulator.addFile(groupId, {
 		fileName: 'agenda.json',
 		bytes: Buffer.from('{"items":["introductions","roadmap","questions"]}\n'),
 		contentType: 'application/json',
+		created: now - 2 * hour,
 	});
+	emulator.addFile(groupId, {
+		fileName: 'meeting notes 2026.md',
+		bytes: Buffer.from('# Meeting notes\n\n- The node lists groups and files in the editor.\n'),
+		contentType: 'text/markdown',
+		created: now - hour,
+	});
+	emulator.createGroup('team-updates', { groupName: 'Team updates', owner: 'demo-owner', members: 5 });
 }
 
 async function main(): Promise<void> {

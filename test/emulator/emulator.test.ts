@@ -352,6 +352,110 @@ describe('listing shared files', () => {
 	});
 });
 
+describe('listing the app\'s groups', () => {
+	const groupsUrl = (query = '') => `${emulator.url}/${ORG}/${APP}/chatgroups${query}`;
+
+	it('answers the envelope with groupid, groupname, owner, affiliations, type, last_modified, count and no cursor at the end', async () => {
+		emulator.createGroup('g-2', { groupName: 'Support 支持', owner: 'alice', members: 4 });
+		const response = await http.get(groupsUrl('?limit=5'), { headers: AUTH });
+		expect(response.status).toBe(200);
+		expect(response.data).toEqual({
+			action: 'get',
+			application: expect.any(String),
+			params: { limit: ['5'] },
+			count: 2,
+			uri: `${emulator.url}/${ORG}/${APP}/chatgroups`,
+			entities: [],
+			data: [
+				{ owner: `${ORG}#${APP}_admin`, groupid: GROUP, affiliations: 1, type: 'group', last_modified: expect.stringMatching(/^\d{13}$/), groupname: GROUP },
+				{ owner: `${ORG}#${APP}_alice`, groupid: 'g-2', affiliations: 4, type: 'group', last_modified: expect.stringMatching(/^\d{13}$/), groupname: 'Support 支持' },
+			],
+			timestamp: expect.any(Number),
+			duration: 0,
+			organization: ORG,
+			applicationName: APP,
+		});
+	});
+
+	it('pages 250 groups with limit 100 as 100/100/50, following the cursor, in creation order', async () => {
+		emulator.reset();
+		emulator.seedGroups(250);
+		const seen: string[] = [];
+		const counts: number[] = [];
+		let cursor: string | undefined;
+		do {
+			const response = await http.get(groupsUrl(), { headers: AUTH, params: { limit: 100, ...(cursor ? { cursor } : {}) } });
+			expect(response.status).toBe(200);
+			counts.push(response.data.count);
+			seen.push(...response.data.data.map((group: { groupid: string }) => group.groupid));
+			cursor = response.data.cursor;
+		} while (cursor);
+		expect(counts).toEqual([100, 100, 50]);
+		expect(seen).toEqual(Array.from({ length: 250 }, (_, index) => `seed-group-${String(index + 1).padStart(5, '0')}`));
+	});
+
+	it('defaults to 10 a page, caps limit at 100, and refuses a cursor it did not issue', async () => {
+		emulator.seedGroups(150);
+		expect((await http.get(groupsUrl(), { headers: AUTH })).data.count).toBe(10);
+		expect((await http.get(groupsUrl('?limit=abc'), { headers: AUTH })).data.count).toBe(10);
+		expect((await http.get(groupsUrl('?limit=1000'), { headers: AUTH })).data.count).toBe(100);
+		expectAgoraError(await http.get(groupsUrl('?cursor=not-ours'), { headers: AUTH }), 400, 'illegal_argument', /cursor/);
+	});
+
+	it('answers an app without groups with an empty list, and checks app and token first', async () => {
+		emulator.reset();
+		const empty = await http.get(groupsUrl('?limit=100'), { headers: AUTH });
+		expect(empty.data).toMatchObject({ data: [], count: 0 });
+		expect(empty.data).not.toHaveProperty('cursor');
+		expectAgoraError(await http.get(`${emulator.url}/${ORG}/other/chatgroups`, { headers: AUTH }), 404, 'organization_application_not_found');
+		expectAgoraError(await http.get(groupsUrl(), { headers: { Authorization: 'Bearer nope' } }), 401, 'auth_bad_access_token');
+		expect(emulator.requests.map((request) => request.operation)).toEqual(['listGroups', 'listGroups', 'listGroups']);
+	});
+});
+
+describe('the app-id/{app_id} address form', () => {
+	const appId = randomBytes(16).toString('hex');
+	const appCertificate = randomBytes(16).toString('hex');
+	const appIdUrl = (path: string, id = appId) => `${emulator.url}/app-id/${id}${path}`;
+
+	beforeEach(() => emulator.configure({ appId, appCertificate }));
+
+	it('serves every endpoint under /app-id/{App ID} with an AccessToken2 of that App ID', async () => {
+		const auth = { Authorization: `Bearer ${ChatTokenBuilder.buildAppToken(appId, appCertificate, 600)}` };
+		const announcement = await http.get(appIdUrl(`/chatgroups/${GROUP}/announcement`), { headers: auth });
+		expect(announcement.status).toBe(200);
+		expect(announcement.data).toMatchObject({ data: { announcement: 'hello' }, uri: appIdUrl(`/chatgroups/${GROUP}/announcement`) });
+		expect((await http.post(appIdUrl(`/chatgroups/${GROUP}/announcement`), { announcement: 'via app id' }, { headers: auth })).status).toBe(200);
+		expect(emulator.getAnnouncement(GROUP)).toBe('via app id');
+		expect((await http.get(appIdUrl('/chatgroups?limit=10'), { headers: auth })).data.data[0].groupid).toBe(GROUP);
+
+		const form = multipart([{ name: 'file', rawFileName: 'a.txt', content: Buffer.from('app id bytes') }]);
+		const upload = await http.post(appIdUrl(`/chatgroups/${GROUP}/share_files`), form.body, { headers: { ...auth, ...form.headers } });
+		expect(upload.status).toBe(200);
+		expect(upload.data.data.file_url).toBe(appIdUrl(`/chatgroups/${GROUP}/share_files/${upload.data.data.file_id}`));
+		const listed = await http.get(appIdUrl(`/chatgroups/${GROUP}/share_files`), { headers: auth });
+		expect(listed.data.data.map((file: { file_name: string }) => file.file_name)).toEqual(['a.txt']);
+		const download = await http.get(upload.data.data.file_url, { headers: auth, responseType: 'arraybuffer' });
+		expect(Buffer.from(download.data).toString()).toBe('app id bytes');
+		expect((await http.delete(upload.data.data.file_url, { headers: auth })).status).toBe(200);
+		expect(emulator.listFiles(GROUP)).toEqual([]);
+	});
+
+	it('accepts the App ID in either letter case and counts both forms against one rate limit', async () => {
+		emulator.configure({ rateLimitPerSecond: 2 });
+		expect((await http.get(appIdUrl(`/chatgroups/${GROUP}/announcement`, appId.toUpperCase()), { headers: AUTH })).status).toBe(200);
+		expect((await http.get(`${groupUrl()}/announcement`, { headers: AUTH })).status).toBe(200);
+		expectAgoraError(await http.get(appIdUrl(`/chatgroups/${GROUP}/announcement`), { headers: AUTH }), 429, 'reach_limit');
+	});
+
+	it('answers an unknown App ID, or any App ID when none is configured, with 404 organization_application_not_found', async () => {
+		const other = randomBytes(16).toString('hex');
+		expectAgoraError(await http.get(appIdUrl(`/chatgroups/${GROUP}/announcement`, other), { headers: AUTH }), 404, 'organization_application_not_found', new RegExp(other));
+		emulator.configure({ appId: undefined, appCertificate: undefined });
+		expectAgoraError(await http.get(appIdUrl(`/chatgroups/${GROUP}/announcement`), { headers: AUTH }), 404, 'organization_application_not_found');
+	});
+});
+
 describe('uploading shared files', () => {
 	it('stores the part named file and answers with the upload data', async () => {
 		const content = randomBytes(1234);
@@ -824,6 +928,8 @@ describe('admin API', () => {
 		expect(state.groups).toEqual([
 			{
 				groupId: 'g/2',
+				groupName: 'g/2',
+				owner: 'admin',
 				announcement: 'from admin',
 				files: expect.arrayContaining([
 					{

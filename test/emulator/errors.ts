@@ -90,6 +90,9 @@ export const agoraErrors = {
 			'organization_application_not_found',
 			`Could not find application for ${org}/${app} from path`,
 		),
+	appIdNotFound: (appId: string) =>
+		new AgoraError(404, 'organization_application_not_found', `Could not find application for app-id ${appId} from path`),
+	groupCursorInvalid: (cursor: string) => new AgoraError(400, 'illegal_argument', `cursor ${cursor} is invalid`),
 	corruptToken: () =>
 		new AgoraError(401, 'auth_bad_access_token', 'Unable to authenticate due to corrupt access token'),
 	expiredToken: () => new AgoraError(401, 'unauthorized', 'Unable to authenticate (OAuth)'),

@@ -24,6 +24,7 @@ import type {
 	Fault,
 	FileSummary,
 	NewFile,
+	NewGroup,
 	Operation,
 	RecordedRequest,
 	SeedOptions,
@@ -36,6 +37,11 @@ export { DEFAULT_APP, DEFAULT_APP_TOKEN, DEFAULT_ORG } from './config';
 
 const ANNOUNCEMENT_MAX_LENGTH = 512;
 const LIST_PAGE_SIZE_MAX = 1000;
+/** `GET /chatgroups?limit=`: [1, 100], 10 when absent or invalid, larger values give 100. */
+const GROUP_LIST_LIMIT_DEFAULT = 10;
+const GROUP_LIST_LIMIT_MAX = 100;
+/** Agora's current reference addresses an app as `/app-id/{app_id}` in place of `/{org}/{app}`. */
+const APP_ID_SEGMENT = 'app-id';
 const API_JSON_BODY_LIMIT = 1024 * 1024;
 // Admin uploads carry files as base64: 10 MiB grows to about 14 MiB.
 const ADMIN_JSON_BODY_LIMIT = 64 * 1024 * 1024;
@@ -49,6 +55,7 @@ const API_ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'DELETE'; url: string
 	{ method: 'POST', url: `${CHATGROUP_PATH}/share_files`, operation: 'uploadFile' },
 	{ method: 'GET', url: `${CHATGROUP_PATH}/share_files/:fileId`, operation: 'downloadFile' },
 	{ method: 'DELETE', url: `${CHATGROUP_PATH}/share_files/:fileId`, operation: 'deleteFile' },
+	{ method: 'GET', url: '/:org/:app/chatgroups', operation: 'listGroups' },
 	{ method: 'POST', url: '/:org/:app/token', operation: 'token' },
 ];
 
@@ -134,6 +141,16 @@ function echoedParams(query: URLSearchParams): Record<string, string[]> {
 	const params: Record<string, string[]> = {};
 	for (const [name, value] of query) (params[name] ??= []).push(value);
 	return params;
+}
+
+/** The group list's cursor: opaque to clients, the offset of the next page here. */
+function encodeGroupCursor(offset: number): string {
+	return Buffer.from(`emulator:group:${offset}`, 'utf8').toString('base64url');
+}
+
+function decodeGroupCursor(cursor: string): number | undefined {
+	const match = /^emulator:group:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+	return match ? Number(match[1]) : undefined;
 }
 
 function statusFaultResponse(fault: Extract<Fault, { type: 'status' }>, timestamp: number): ResponsePlan {
@@ -248,9 +265,18 @@ export class AgoraChatEmulator {
 
 	// ---- state helpers -------------------------------------------------------------------
 
-	/** Creates the group (idempotent); sets the announcement when given. */
-	createGroup(groupId: string, options: { announcement?: string } = {}): void {
-		this.store.createGroup(groupId, options.announcement);
+	/** Creates the group (idempotent); sets name, owner, members and announcement when given. */
+	createGroup(groupId: string, options: NewGroup = {}): void {
+		this.store.createGroup(groupId, options, this.now());
+	}
+
+	/** Adds `count` groups `${prefix}-00001`… named "Seed group 00001"…, in that order. */
+	seedGroups(count: number, prefix = 'seed-group'): void {
+		const digits = Math.max(5, String(count).length);
+		for (let index = 1; index <= count; index++) {
+			const number = String(index).padStart(digits, '0');
+			this.createGroup(`${prefix}-${number}`, { groupName: `Seed group ${number}` });
+		}
 	}
 
 	getAnnouncement(groupId: string): string {
@@ -306,6 +332,8 @@ export class AgoraChatEmulator {
 			issuedTokens: this.issuedTokens.size,
 			groups: this.store.allGroups().map((group) => ({
 				groupId: group.groupId,
+				groupName: group.groupName,
+				owner: group.owner,
 				announcement: group.announcement,
 				files: this.activeFiles(group).map((file) => this.summaryOf(file)),
 			})),
@@ -525,17 +553,18 @@ export class AgoraChatEmulator {
 
 	/** Rate limit, application, auth, group, then the operation itself. Throws AgoraError. */
 	private async perform(call: ApiCall): Promise<ResponsePlan> {
-		const { org, app } = call.params;
 		const config = this.currentConfig;
-		// Before auth: the service counts every call to an App Key, and a limiter in front of
-		// auth is what a gateway does. Refused calls are not counted.
-		if (!this.rateLimiter.tryAcquire(`${org}#${app}`, config.rateLimitPerSecond, Date.now())) {
+		const addressedApp = this.addressedApp(call.params);
+		// Before auth: the service counts every call to an App Key (whichever form addresses it),
+		// and a limiter in front of auth is what a gateway does. Refused calls are not counted.
+		if (!this.rateLimiter.tryAcquire(addressedApp.key, config.rateLimitPerSecond, Date.now())) {
 			throw agoraErrors.rateLimited();
 		}
-		if (org !== config.org || app !== config.app) throw agoraErrors.applicationNotFound(org, app);
+		if (!addressedApp.known) throw addressedApp.notFound;
 		if (call.operation === 'token') return await this.issueToken(call);
 
 		this.authenticate(call.request);
+		if (call.operation === 'listGroups') return this.listGroupsPage(call);
 		const groupId = call.params.groupId ?? '';
 		const group = this.store.find(groupId);
 		if (!group) throw agoraErrors.groupNotFound(groupId);
@@ -557,6 +586,51 @@ export class AgoraChatEmulator {
 				return this.envelope(call, { group_id: group.groupId, file_id: file.fileId, result: true });
 			}
 		}
+	}
+
+	/**
+	 * Which app a path names: `/{org}/{app}` or `/app-id/{app_id}` (the App ID the emulator is
+	 * configured with, any letter case). The token endpoint exists only in the org/app form.
+	 */
+	private addressedApp(params: PathParams): { key: string; known: boolean; notFound: AgoraError } {
+		const { org, app } = params;
+		const config = this.currentConfig;
+		const appKey = `${config.org}#${config.app}`;
+		if (org === APP_ID_SEGMENT) {
+			const known = config.appId !== undefined && app.toLowerCase() === config.appId.toLowerCase();
+			return { key: known ? appKey : `${org}/${app}`, known, notFound: agoraErrors.appIdNotFound(app) };
+		}
+		const known = org === config.org && app === config.app;
+		return { key: `${org}#${app}`, known, notFound: agoraErrors.applicationNotFound(org, app) };
+	}
+
+	/**
+	 * `GET /chatgroups?limit=&cursor=`: the app's groups in creation order, `limit` at a time;
+	 * `cursor` (present only while more groups follow) asks for the next page.
+	 */
+	private listGroupsPage(call: ApiCall): ResponsePlan {
+		const query = new URLSearchParams(splitUrl(call.request.raw.url ?? '').search);
+		const rawLimit = query.get('limit');
+		const limit =
+			rawLimit !== null && /^\s*\d+\s*$/.test(rawLimit) && Number(rawLimit) >= 1
+				? Math.min(Number(rawLimit), GROUP_LIST_LIMIT_MAX)
+				: GROUP_LIST_LIMIT_DEFAULT;
+		const cursor = query.get('cursor');
+		const offset = cursor === null || cursor === '' ? 0 : decodeGroupCursor(cursor);
+		if (offset === undefined) throw agoraErrors.groupCursorInvalid(cursor ?? '');
+		const groups = this.store.allGroups();
+		const page = groups.slice(offset, offset + limit);
+		const { org, app } = this.currentConfig;
+		const data = page.map((group) => ({
+			owner: `${org}#${app}_${group.owner}`,
+			groupid: group.groupId,
+			affiliations: group.members,
+			type: 'group',
+			last_modified: String(group.lastModified),
+			groupname: group.groupName,
+		}));
+		const next = offset + page.length < groups.length ? { cursor: encodeGroupCursor(offset + page.length) } : {};
+		return this.envelope(call, data, { params: echoedParams(query), ...next, count: data.length });
 	}
 
 	private authenticate(request: FastifyRequest): void {
@@ -604,6 +678,7 @@ export class AgoraChatEmulator {
 		// UTF-16 code units, as the Java service counts String.length().
 		if (announcement.length > ANNOUNCEMENT_MAX_LENGTH) throw agoraErrors.announcementTooLong();
 		group.announcement = announcement;
+		group.lastModified = this.now();
 		return this.envelope(call, { id: group.groupId, result: true });
 	}
 
@@ -656,7 +731,7 @@ export class AgoraChatEmulator {
 			created: this.now(),
 		});
 		return this.envelope(call, {
-			file_url: `${this.fileUrlBase(group.groupId)}/${stored.fileId}`,
+			file_url: `${this.fileUrlBase(call, group.groupId)}/${stored.fileId}`,
 			group_id: group.groupId,
 			file_name: stored.fileName,
 			created: stored.created,
@@ -665,8 +740,9 @@ export class AgoraChatEmulator {
 		});
 	}
 
-	private fileUrlBase(groupId: string): string {
-		const { org, app } = this.currentConfig;
+	/** In the address form the upload came in: `/{org}/{app}` or `/app-id/{app_id}`. */
+	private fileUrlBase(call: ApiCall, groupId: string): string {
+		const { org, app } = call.params;
 		return `${this.publicBase}/${encodeURIComponent(org)}/${encodeURIComponent(app)}/chatgroups/${encodeURIComponent(groupId)}/share_files`;
 	}
 
@@ -719,7 +795,7 @@ export class AgoraChatEmulator {
 
 	/**
 	 * Unauthenticated, unlogged control of the emulator for out-of-process runs:
-	 * GET state, POST reset, POST groups {groupId, announcement?},
+	 * GET state, POST reset, POST groups {groupId, announcement?, groupName?, owner?, members?},
 	 * POST files {groupId, fileName, contentBase64, contentType?, owner?}, POST seed {groupId, count, sizeBytes?},
 	 * POST faults (a Fault), DELETE faults, POST config (partial config), POST clock {advanceMs},
 	 * POST tokens/expire, GET requests, DELETE requests.
@@ -773,7 +849,12 @@ export class AgoraChatEmulator {
 		});
 		admin('POST', 'groups', (body) => {
 			const groupId = text(body, 'groupId') as string;
-			this.createGroup(groupId, { announcement: text(body, 'announcement', true) });
+			this.createGroup(groupId, {
+				announcement: text(body, 'announcement', true),
+				groupName: text(body, 'groupName', true),
+				owner: text(body, 'owner', true),
+				members: count(body, 'members', true),
+			});
 			return { groupId, announcement: this.getAnnouncement(groupId) };
 		});
 		admin('POST', 'files', (body) => {

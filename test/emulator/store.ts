@@ -1,7 +1,7 @@
 /** Groups with their announcement and shared files, in memory. */
 import { createHash, randomUUID } from 'crypto';
 
-import type { NewFile, StoredFile } from './types';
+import type { NewFile, NewGroup, StoredFile } from './types';
 
 interface FileRecord extends StoredFile {
 	/** Insertion order: breaks ties between files created in the same millisecond. */
@@ -12,6 +12,11 @@ interface FileRecord extends StoredFile {
 
 export interface GroupRecord {
 	groupId: string;
+	groupName: string;
+	owner: string;
+	members: number;
+	/** ms on the emulator clock; announcement changes and file uploads move it. */
+	lastModified: number;
 	announcement: string;
 	files: Map<string, FileRecord>;
 }
@@ -30,14 +35,17 @@ export class GroupStore {
 	private readonly groups = new Map<string, GroupRecord>();
 	private nextSequence = 0;
 
-	/** Creates the group if needed; sets the announcement when one is given. */
-	createGroup(groupId: string, announcement?: string): GroupRecord {
+	/** Creates the group if needed (kept in creation order); sets what is given. */
+	createGroup(groupId: string, options: NewGroup, now: number): GroupRecord {
 		let group = this.groups.get(groupId);
 		if (!group) {
-			group = { groupId, announcement: '', files: new Map() };
+			group = { groupId, groupName: groupId, owner: 'admin', members: 1, lastModified: now, announcement: '', files: new Map() };
 			this.groups.set(groupId, group);
 		}
-		if (announcement !== undefined) group.announcement = announcement;
+		if (options.announcement !== undefined) group.announcement = options.announcement;
+		if (options.groupName !== undefined) group.groupName = options.groupName;
+		if (options.owner !== undefined) group.owner = options.owner;
+		if (options.members !== undefined) group.members = options.members;
 		return group;
 	}
 

@@ -8,6 +8,7 @@ export type Operation =
 	| 'uploadFile'
 	| 'downloadFile'
 	| 'deleteFile'
+	| 'listGroups'
 	| 'token';
 
 export const OPERATIONS: readonly Operation[] = [
@@ -17,6 +18,7 @@ export const OPERATIONS: readonly Operation[] = [
 	'uploadFile',
 	'downloadFile',
 	'deleteFile',
+	'listGroups',
 	'token',
 ];
 
@@ -176,8 +178,21 @@ export interface FileSummary {
 	sha256: string;
 }
 
+/** What a group is created with besides its id (the group list shows these). */
+export interface NewGroup {
+	announcement?: string;
+	/** Defaults to the group id. */
+	groupName?: string;
+	/** User id of the owner; defaults to "admin". */
+	owner?: string;
+	/** Number of members, owner included (`affiliations` in the group list); defaults to 1. */
+	members?: number;
+}
+
 export interface GroupSnapshot {
 	groupId: string;
+	groupName: string;
+	owner: string;
 	announcement: string;
 	/** Newest first, as the list endpoint orders them; expired files left out. */
 	files: FileSummary[];
