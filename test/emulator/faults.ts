@@ -4,6 +4,7 @@ import { OPERATIONS, type Fault, type Operation } from './types';
 interface PendingFault {
 	fault: Fault;
 	remaining: number;
+	skip: number;
 }
 
 export class FaultQueue {
@@ -14,7 +15,7 @@ export class FaultQueue {
 	}
 
 	add(fault: Fault): void {
-		this.pending.push({ fault, remaining: fault.times ?? 1 });
+		this.pending.push({ fault, remaining: fault.times ?? 1, skip: fault.skip ?? 0 });
 	}
 
 	/** The first queued fault for this operation, used up by one application. */
@@ -24,6 +25,10 @@ export class FaultQueue {
 		);
 		if (index < 0) return undefined;
 		const entry = this.pending[index];
+		if (entry.skip > 0) {
+			entry.skip -= 1;
+			return undefined;
+		}
 		entry.remaining -= 1;
 		if (entry.remaining <= 0) this.pending.splice(index, 1);
 		return entry.fault;
@@ -45,12 +50,15 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 /** Checks a fault coming from a test or over the admin API; throws with the reason. */
 export function validateFault(input: unknown): Fault {
 	if (!isPlainObject(input)) throw new Error('A fault must be a JSON object');
-	const { operation, times, type } = input;
+	const { operation, times, skip, type } = input;
 	if (operation !== undefined && !OPERATIONS.includes(operation as Operation)) {
 		throw new Error(`Unknown fault operation "${String(operation)}"; use one of ${OPERATIONS.join(', ')}`);
 	}
 	if (times !== undefined && !(Number.isInteger(times) && (times as number) >= 1)) {
 		throw new Error('Fault "times" must be an integer of at least 1');
+	}
+	if (skip !== undefined && !(Number.isInteger(skip) && (skip as number) >= 0)) {
+		throw new Error('Fault "skip" must be an integer of at least 0');
 	}
 	switch (type) {
 		case 'status': {

@@ -130,6 +130,8 @@ interface FaultTarget {
 	operation?: Operation;
 	/** How many matching requests the fault applies to; default 1. */
 	times?: number;
+	/** Matching requests to let through before the fault applies (default 0), e.g. 1 to hit a second page. */
+	skip?: number;
 }
 
 /** Answer with this status and an Agora error body (or the given raw body). */

@@ -28,6 +28,7 @@ import type {
 	IVersionedNodeType,
 	IWorkflowExecuteAdditionalData,
 	IWorkflowSettings,
+	WorkflowExecuteMode,
 } from 'n8n-workflow';
 
 import { packageRoot } from './node';
@@ -301,11 +302,14 @@ export class Engine {
 		};
 	}
 
-	/** Runs a whole workflow from its first trigger node, which receives one empty item. */
-	async runWorkflow(file: WorkflowFile): Promise<WorkflowRun> {
+	/**
+	 * Runs a whole workflow from its first trigger node, which receives one empty item, or, as
+	 * n8n runs the workflow of an active trigger, the items the trigger emitted.
+	 */
+	async runWorkflow(file: WorkflowFile, { triggerItems }: { triggerItems?: INodeExecutionData[] } = {}): Promise<WorkflowRun> {
 		const trigger = file.nodes.find((node) => /trigger/i.test(node.type));
 		if (!trigger) throw new Error(`${file.name} has no trigger node`);
-		const run = await this.execute(file, trigger, [{ json: {} }]);
+		const run = await this.execute(file, trigger, triggerItems ?? [{ json: {} }], triggerItems ? 'trigger' : 'manual');
 		const { runData } = run.data.resultData;
 		const order = Object.keys(runData).sort((a, b) => runData[a][0].startTime - runData[b][0].startTime);
 		return {
@@ -316,31 +320,12 @@ export class Engine {
 		};
 	}
 
-	private async execute(file: WorkflowFile, startNode: INode, items: INodeExecutionData[]): Promise<IRun> {
-		const workflow = new Workflow({
-			id: file.id ?? 'engine-test',
-			name: file.name,
-			nodes: file.nodes,
-			connections: file.connections,
-			settings: file.settings,
-			nodeTypes: this.nodeTypes,
-			active: false,
-		});
-		const hooks = new ExecutionLifecycleHooks('manual', 'execution-1', {
-			id: workflow.id,
-			name: file.name,
-			active: false,
-			isArchived: false,
-			activeVersionId: null,
-			nodes: file.nodes,
-			connections: file.connections,
-			createdAt: new Date(),
-			updatedAt: new Date(),
-		});
-		const additionalData = {
+	/** What n8n's server hands every node context: URLs, the credentials, the hooks. */
+	additionalData(hooks?: ExecutionLifecycleHooks, executionId: string | undefined = 'execution-1'): IWorkflowExecuteAdditionalData {
+		return {
 			credentialsHelper: this.credentials,
 			hooks,
-			executionId: 'execution-1',
+			executionId,
 			currentNodeExecutionIndex: 0,
 			variables: {},
 			restApiUrl: 'http://localhost:5678/rest',
@@ -363,11 +348,40 @@ export class Engine {
 				throw new Error('Task runners are not available in engine tests');
 			},
 		} as unknown as IWorkflowExecuteAdditionalData;
+	}
+
+	/** The node types n8n would know: this package, and the n8n-nodes-base nodes loaded so far. */
+	get types(): INodeTypes {
+		return this.nodeTypes;
+	}
+
+	private async execute(file: WorkflowFile, startNode: INode, items: INodeExecutionData[], mode: WorkflowExecuteMode = 'manual'): Promise<IRun> {
+		const workflow = new Workflow({
+			id: file.id ?? 'engine-test',
+			name: file.name,
+			nodes: file.nodes,
+			connections: file.connections,
+			settings: file.settings,
+			nodeTypes: this.nodeTypes,
+			active: false,
+		});
+		const hooks = new ExecutionLifecycleHooks(mode, 'execution-1', {
+			id: workflow.id,
+			name: file.name,
+			active: false,
+			isArchived: false,
+			activeVersionId: null,
+			nodes: file.nodes,
+			connections: file.connections,
+			createdAt: new Date(),
+			updatedAt: new Date(),
+		});
+		const additionalData = this.additionalData(hooks);
 
 		const runExecutionData = createRunExecutionData({
 			executionData: { nodeExecutionStack: [{ node: startNode, data: { main: [items] }, source: null }] },
 		});
-		const execution = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+		const execution = new WorkflowExecute(additionalData, mode, runExecutionData);
 		return await Promise.resolve()
 			.then(async () => await execution.processRunExecutionData(workflow))
 			.catch((error: Error) => {

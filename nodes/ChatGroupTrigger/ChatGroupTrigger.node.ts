@@ -1,0 +1,87 @@
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
+
+import { groupIdField } from '../ChatGroup/shared/descriptions';
+import { CREDENTIAL_TYPE } from '../ChatGroup/shared/transport';
+import { pollAnnouncementChanged } from './events/announcementChanged';
+import { pollNewSharedFiles } from './events/newSharedFile';
+import { subjectKey } from './pollState';
+import { appUrlOf } from './requests';
+
+export class ChatGroupTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Agora Chat Group Trigger',
+		name: 'chatGroupTrigger',
+		icon: { light: 'file:../../icons/agoraChat.svg', dark: 'file:../../icons/agoraChat.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ $parameter.event === "announcementChanged" ? "Announcement Changed" : "New Shared File" }}',
+		description: 'Starts the workflow when a file is shared in an Agora Chat or Easemob group, or when its announcement changes',
+		defaults: { name: 'Agora Chat Group Trigger' },
+		polling: true,
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
+		properties: [
+			{
+				displayName: 'Event',
+				name: 'event',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'New Shared File',
+						value: 'newSharedFile',
+						description: 'One item per file shared in the group since the last poll, with the fields Get Many returns',
+					},
+					{
+						name: 'Announcement Changed',
+						value: 'announcementChanged',
+						description: 'One item when the group announcement differs from the last poll: group ID, announcement, previous',
+					},
+				],
+				default: 'newSharedFile',
+			},
+			groupIdField,
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				displayOptions: { show: { event: ['newSharedFile'] } },
+				options: [
+					{
+						displayName: 'Download Files',
+						name: 'downloadFiles',
+						type: 'boolean',
+						default: false,
+						description: 'Whether each item also carries the file as binary data in the field "data", named and typed as the Download operation does',
+					},
+					{
+						displayName: 'File Name',
+						name: 'fileName',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. *.pdf',
+						description: 'Only files with this name (case-insensitive); * matches any run of characters',
+					},
+				],
+			},
+		],
+	};
+
+	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		const event = this.getNodeParameter('event', 'newSharedFile') as string;
+		const groupId = String(this.getNodeParameter('groupId', '', { extractValue: true }) ?? '').trim();
+		if (!groupId) {
+			throw new NodeOperationError(this.getNode(), 'The Group ID is empty', {
+				description: 'Choose the chat group to watch, or enter its ID.',
+			});
+		}
+		const target = { groupId, subject: subjectKey(await appUrlOf(this), groupId) };
+		return event === 'announcementChanged'
+			? await pollAnnouncementChanged.call(this, target)
+			: await pollNewSharedFiles.call(this, target);
+	}
+}

@@ -1,0 +1,42 @@
+import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+
+import { envelopeData } from '../../ChatGroup/shared/transport';
+import { readAnnouncementState, writeState } from '../pollState';
+import { pollRequest } from '../requests';
+import type { PollTarget } from './newSharedFile';
+
+async function readAnnouncement(context: IPollFunctions, groupId: string): Promise<string> {
+	const response = await pollRequest(
+		context,
+		{
+			method: 'GET',
+			url: `/chatgroups/${encodeURIComponent(groupId)}/announcement`,
+			headers: { Accept: 'application/json' },
+			json: true,
+		},
+		{ resource: 'announcement', operation: 'get', groupId },
+	);
+	const data = envelopeData(response.body) as IDataObject | undefined;
+	return typeof data?.announcement === 'string' ? data.announcement : '';
+}
+
+/**
+ * One GET. The first poll records the text and emits nothing; later polls emit when the text
+ * differs from the one recorded, which then becomes the one compared with.
+ */
+export async function pollAnnouncementChanged(this: IPollFunctions, { groupId, subject }: PollTarget): Promise<INodeExecutionData[][] | null> {
+	const announcement = await readAnnouncement(this, groupId);
+	const staticData = this.getWorkflowStaticData('node');
+	const state = readAnnouncementState(staticData, subject);
+
+	if (this.getMode() === 'manual') {
+		return [[{ json: { groupId, announcement, previous: state?.announcement ?? null } }]];
+	}
+	if (!state) {
+		writeState(staticData, { subject, announcement });
+		return null;
+	}
+	if (state.announcement === announcement) return null;
+	writeState(staticData, { subject, announcement });
+	return [[{ json: { groupId, announcement, previous: state.announcement } }]];
+}
