@@ -23,7 +23,7 @@ export const cacheRoot = process.env.N8N_E2E_CACHE_DIR
 	? path.resolve(process.env.N8N_E2E_CACHE_DIR)
 	: path.join(repoRoot, '.cache');
 
-export const DEFAULT_N8N_VERSION = '2.40.7';
+export const DEFAULT_N8N_VERSION = '2.41.1';
 const MARKER = '.install-complete.json';
 const INSTALL_TIMEOUT_MS = 40 * 60 * 1000;
 const REBUILD_TIMEOUT_MS = 30 * 60 * 1000;

@@ -1,212 +1,215 @@
-// `npm run test:e2e`: the built package in a real n8n, headless. For each n8n version: install it (or
-// reuse the cached install), load the package through N8N_CUSTOM_EXTENSIONS, import the credential and
-// the example workflows (schedule trigger swapped for a manual one), run each with `n8n execute`, and
-// check what every operation did against the emulator's state. One line per check, then
-// `N passed, M failed`; exit 1 on any failure.
+// `npm run test:e2e`: the built package in a real n8n, headless, loaded through N8N_CUSTOM_EXTENSIONS,
+// against the project's emulator. Passes (one n8n set-up each):
+//   2.41.1:server  `n8n start` with n8n's defaults (vm expression engine, filesystem binary data, SQLite);
+//                  workflows started through the REST API as the editor's Execute button does
+//   2.41.1:queue   queue mode: Redis + PostgreSQL, one main and two `n8n worker`s, manual runs offloaded
+//                  to the workers, binary data in the database (queue mode's default)
+//   1.123:cli      `n8n execute` on Node 20 (N8N_EXPRESSION_ENGINE=legacy: n8n 1.x's vm engine cannot load there)
+// Each pass runs every check module in scripts/e2e/checks/*.mjs (see README.md). One line per check,
+// then `N passed, M failed`; exit 1 on any failure.
 //
-//   node scripts/e2e/run-e2e.mjs [--versions=2.40.7,1.123] [--keep]
+//   node scripts/e2e/run-e2e.mjs [--passes=2.41.1:server,2.41.1:queue,1.123:cli] [--versions=2.41.1,1.123]
+//                                [--only=examples,errors] [--keep]
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { createN8nEnv, customNodeType, executeWorkflowRaw, importCredentials, importWorkflow, linearWorkflow, readBinaryData, stagePackage } from './n8n-cli.mjs';
 import { startEmulator } from './emulator.mjs';
-import { ensureN8n } from './n8n-install.mjs';
+import { DEFAULT_N8N_VERSION, ensureN8n } from './n8n-install.mjs';
+import { N8nApi, startN8nProcess } from './n8n-server.mjs';
+import { queueModeVars, startPostgres, startRedis } from './queue-services.mjs';
 
-const require = createRequire(import.meta.url);
-const { EXAMPLES, loadExample, prepareExample } = require('../../test/support/examples.js');
-
-const DEFAULT_VERSIONS = ['2.40.7', '1.123'];
+export const DEFAULT_PASSES = [`${DEFAULT_N8N_VERSION}:server`, `${DEFAULT_N8N_VERSION}:queue`, '1.123:cli'];
+const MODES = ['cli', 'server', 'queue'];
 const GROUP_ID = '66021836783617';
-const DAY_MS = 24 * 60 * 60 * 1000;
-const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const WORKERS = 2;
+const checksFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'checks');
 
-function group(state) {
-	return state.groups.find((candidate) => candidate.groupId === GROUP_ID);
+/** Every check module, in file name order: `{ name, passes?, run(ctx) }`. */
+export async function loadChecks(only) {
+	const files = fs.readdirSync(checksFolder).filter((file) => file.endsWith('.mjs')).sort();
+	const modules = [];
+	for (const file of files) {
+		const module = await import(pathToFileURL(path.join(checksFolder, file)).href);
+		if (typeof module.run !== 'function') throw new Error(`scripts/e2e/checks/${file} exports no run(ctx)`);
+		modules.push({ name: module.name ?? file.replace(/\.mjs$/, ''), passes: module.passes ?? MODES, run: module.run });
+	}
+	return only ? modules.filter((module) => only.includes(module.name)) : modules;
 }
 
-function outputOf(run, nodeName) {
+export function expectEqual(actual, expected, what) {
+	const a = JSON.stringify(actual);
+	const e = JSON.stringify(expected);
+	if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
+}
+
+/** The items a node output on its first run; throws if it did not run or failed. */
+export function outputOf(run, nodeName) {
 	const task = run?.data?.resultData?.runData?.[nodeName]?.[0];
 	if (!task) throw new Error(`node "${nodeName}" did not run`);
 	if (task.error) throw new Error(`node "${nodeName}" failed: ${task.error.message}`);
 	return task.data?.main?.[0] ?? [];
 }
 
-function expectEqual(actual, expected, what) {
-	const a = JSON.stringify(actual);
-	const e = JSON.stringify(expected);
-	if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
+function triggerOf(workflow) {
+	return workflow.nodes.find((node) => /(manualTrigger|scheduleTrigger)$/.test(node.type))?.name ?? workflow.nodes[0]?.name;
 }
 
-/** Per example: how to set the emulator and folders up, and what must hold afterwards. */
-function scenarios({ filesRoot }) {
-	const outbox = path.join(filesRoot, 'outbox');
-	const inbox = path.join(filesRoot, 'inbox');
-	const outgoing = { 'minutes.txt': Buffer.from('Minutes of Monday\n'), '报告 2026.pdf': randomBytes(300 * 1024), 'photo "1".jpg': randomBytes(64 * 1024) };
-	return {
-		'morning-announcement': {
-			settings: { groupId: GROUP_ID },
-			async arrange() {},
-			checks: {
-				'Update returns { groupId, result: true }': ({ run }) => expectEqual(outputOf(run, 'Update the group announcement')[0].json, { groupId: GROUP_ID, result: true }, 'output'),
-				'the group holds today\'s announcement': ({ state }) => {
-					if (!/^Good morning! Today is \w+day \d{1,2} \w+\. Stand-up at 9:30/.test(group(state).announcement)) throw new Error(`announcement is "${group(state).announcement}"`);
-				},
-				'Get reads back the same text': ({ run, state }) => expectEqual(outputOf(run, 'Read it back')[0].json, { groupId: GROUP_ID, announcement: group(state).announcement }, 'output'),
-			},
-		},
-		'sync-files': {
-			settings: { groupId: GROUP_ID, outboxFolder: outbox, inboxFolder: inbox },
-			async arrange(admin) {
-				fs.rmSync(filesRoot, { recursive: true, force: true });
-				fs.mkdirSync(outbox, { recursive: true });
-				fs.mkdirSync(inbox, { recursive: true });
-				for (const [name, content] of Object.entries(outgoing)) fs.writeFileSync(path.join(outbox, name), content);
-				await admin('POST', 'files', { groupId: GROUP_ID, fileName: 'agenda.md', contentBase64: Buffer.from('# Agenda\n').toString('base64'), contentType: 'text/markdown' });
-			},
-			checks: {
-				'Upload stored every outbox file byte for byte (sha256)': ({ state }) => {
-					for (const [name, content] of Object.entries(outgoing)) {
-						const stored = group(state).files.find((file) => file.fileName === name);
-						if (!stored) throw new Error(`${name} is not in the group`);
-						expectEqual(stored.sha256, sha256(content), name);
-					}
-				},
-				'Get Many listed the 4 files of the group': ({ run }) => expectEqual(outputOf(run, "List the group's files").map((item) => item.json.file_name).sort(), ['agenda.md', 'minutes.txt', 'photo "1".jpg', '报告 2026.pdf'].sort(), 'files'),
-				'Download output binary matches the stored file (sha256), with its name': ({ run, state, env }) => {
-					for (const item of outputOf(run, 'Download each file')) {
-						const stored = group(state).files.find((file) => file.fileId === item.json.fileId);
-						expectEqual([item.binary.data.fileName, sha256(readBinaryData(env, item.binary.data))], [stored.fileName, stored.sha256], item.json.fileId);
-					}
-				},
-				'the inbox folder holds every group file byte for byte': ({ state }) => {
-					expectEqual(fs.readdirSync(inbox).sort(), group(state).files.map((file) => file.fileName).sort(), 'inbox');
-					for (const file of group(state).files) expectEqual(sha256(fs.readFileSync(path.join(inbox, file.fileName))), file.sha256, file.fileName);
-				},
-			},
-		},
-		'clean-up-old-files': {
-			settings: { groupId: GROUP_ID, olderThanDays: 3 },
-			async arrange(admin) {
-				const now = Date.now();
-				for (const [name, days] of [['old-a.log', 6], ['old-b.log', 4], ['new-a.log', 2], ['new-b.log', 0]]) {
-					await admin('POST', 'files', { groupId: GROUP_ID, fileName: name, contentBase64: Buffer.from(name).toString('base64'), created: now - days * DAY_MS });
-				}
-			},
-			checks: {
-				'Delete returned result: true for the 2 old files': ({ run }) => expectEqual(outputOf(run, 'Delete the file').map((item) => item.json.result), [true, true], 'results'),
-				'only the recent files remain in the group': ({ state }) => expectEqual(group(state).files.map((file) => file.fileName).sort(), ['new-a.log', 'new-b.log'], 'files'),
-			},
-		},
-	};
-}
-
-async function runVersion(spec, { emulator, credentials, stagedDist, workRoot, record, log, keep }) {
+/** Starts what one pass needs and returns how checks run workflows there; `close()` stops it all. */
+async function openPass({ version: spec, mode }, { workRoot, stagedDist }) {
 	const install = await ensureN8n({ version: spec });
 	const version = install.version;
-	const userFolder = fs.mkdtempSync(path.join(workRoot, `n8n-${version}-`));
-	const filesRoot = path.join(userFolder, 'files');
-	const env = createN8nEnv({ version, install, userFolder, customExtensions: [stagedDist], extraEnv: { N8N_RESTRICT_FILE_ACCESS_TO: filesRoot } });
-	const byExample = scenarios({ filesRoot });
+	const passRoot = fs.mkdtempSync(path.join(workRoot, `n8n-${version}-${mode}-`));
+	const userFolder = path.join(passRoot, 'main');
+	const filesRoot = path.join(passRoot, 'files');
+	const stops = [];
+	const close = async () => {
+		for (const stop of stops.reverse()) await stop().catch(() => {});
+	};
 	try {
-		await importCredentials(env, credentials);
-		const workflows = EXAMPLES.map((name) => prepareExample(loadExample(name), byExample[name].settings, customNodeType('chatGroup')));
-		await importWorkflow(env, workflows);
-		log(`# n8n ${version} (Node ${install.nodeVersion}): credential and ${workflows.length} example workflows imported`);
-		for (const [index, name] of EXAMPLES.entries()) {
-			const scenario = byExample[name];
-			await emulator.admin('POST', 'reset');
-			await emulator.admin('POST', 'groups', { groupId: GROUP_ID, announcement: 'Yesterday' });
-			await scenario.arrange(emulator.admin);
-			const result = await executeWorkflowRaw(env, workflows[index].id);
-			const state = await emulator.admin('GET', 'state');
-			record(version, `${name}: n8n execute succeeded`, result.ok, result.errorMessage);
-			for (const [check, assert] of Object.entries(scenario.checks)) {
-				let failure;
-				try {
-					if (!result.ok) throw new Error('the workflow did not run');
-					assert({ run: result.run, state, env });
-				} catch (error) {
-					failure = error.message;
-				}
-				record(version, `${name}: ${check}`, !failure, failure);
+		let extraEnv = { N8N_RESTRICT_FILE_ACCESS_TO: filesRoot };
+		let postgres;
+		if (mode === 'queue') {
+			const redis = await startRedis(passRoot);
+			stops.push(redis.stop);
+			postgres = await startPostgres(passRoot);
+			stops.push(postgres.stop);
+			extraEnv = { ...extraEnv, ...queueModeVars({ redis, postgres }) };
+		}
+		// n8n's own defaults, except where this n8n cannot load its default engine (createN8nEnv says when).
+		const env = createN8nEnv({ version, install, userFolder, customExtensions: [stagedDist], extraEnv });
+		const triggers = new Map();
+		const pass = {
+			version,
+			mode,
+			label: `${version} ${mode}`,
+			install,
+			env,
+			filesRoot,
+			postgres,
+			expectedBinaryMode: mode === 'queue' ? 'database' : install.version.startsWith('1.') ? 'inline' : 'filesystem',
+			close,
+			async importCredentials(list) {
+				await importCredentials(env, list);
+			},
+			async importWorkflow(workflows) {
+				for (const workflow of Array.isArray(workflows) ? workflows : [workflows]) triggers.set(String(workflow.id), triggerOf(workflow));
+				return await importWorkflow(env, workflows);
+			},
+		};
+		if (mode === 'cli') {
+			let lastOutput = '';
+			pass.execute = async (id) => {
+				const result = await executeWorkflowRaw(env, id);
+				lastOutput = result.stdout + result.stderr;
+				return result;
+			};
+			pass.readBinary = async (binary) => readBinaryData(env, binary);
+			pass.n8nOutput = async () => lastOutput;
+			return pass;
+		}
+		const main = await startN8nProcess(env, 'start', { name: 'main' });
+		stops.push(main.stop);
+		const workers = [];
+		if (mode === 'queue') {
+			for (let i = 1; i <= WORKERS; i++) {
+				// Each worker its own user folder (as on its own machine), the same database, Redis and key.
+				const workerEnv = { ...env, userFolder: path.join(passRoot, `worker-${i}`), vars: { ...env.vars, N8N_USER_FOLDER: path.join(passRoot, `worker-${i}`) } };
+				fs.mkdirSync(workerEnv.userFolder, { recursive: true });
+				const worker = await startN8nProcess(workerEnv, 'worker', { name: `worker-${i}` });
+				stops.push(worker.stop);
+				workers.push(worker);
 			}
 		}
-		await checkRefusedToken(env, { emulator, credentials, record, version });
-		await checkMissingFile(env, { emulator, record, version });
-	} finally {
-		if (!keep) fs.rmSync(userFolder, { recursive: true, force: true });
+		const api = await N8nApi.setUp(main.url, env);
+		const executions = [];
+		Object.assign(pass, { main, workers, api, executions });
+		pass.execute = async (id) => {
+			const { executionId } = await api.runManually(id, triggers.get(String(id)) ?? 'When clicking Execute');
+			const execution = await api.waitForExecution(executionId);
+			const error = execution.run.data?.resultData?.error;
+			const result = { ok: execution.status === 'success' && !error, executionId, status: execution.status, run: execution.run, errorMessage: error?.message ?? (execution.status === 'success' ? undefined : `execution ${executionId} ended "${execution.status}"`) };
+			if (mode === 'queue') {
+				const started = new RegExp(`Worker started execution ${executionId} \\(job `);
+				result.ranOn = workers.filter((worker) => started.test(worker.output())).map((worker) => worker.name);
+				result.ranOnMain = started.test(main.output());
+				executions.push({ workflowId: String(id), ...result });
+				if (result.ranOn.length !== 1 || result.ranOnMain) {
+					result.ok = false;
+					result.errorMessage = `execution ${executionId} ran on ${result.ranOn.join(', ') || 'no worker'}${started.test(main.output()) ? ' and on the main' : ''}, not on exactly one worker`;
+				}
+			}
+			return result;
+		};
+		pass.readBinary = (binary) => api.readBinary(binary);
+		pass.n8nOutput = async () => [main, ...workers].map((process) => process.output()).join('\n');
+		return pass;
+	} catch (error) {
+		await close();
+		throw error;
 	}
 }
 
-/** A credential with another project's certificate: the run fails, says what to check, and shows no secret. */
-async function checkRefusedToken(env, { emulator, credentials, record, version }) {
-	const wrongCertificate = randomBytes(16).toString('hex');
-	const [good] = credentials;
-	await importCredentials(env, [{ ...good, id: 'agoraWrongCertificate', name: 'Agora Chat wrong certificate', data: { ...good.data, appCertificate: wrongCertificate } }]);
-	const workflow = linearWorkflow({
-		id: 'agoraRefusedToken',
-		nodes: [
-			{
-				name: 'Get announcement',
-				type: customNodeType('chatGroup'),
-				parameters: { resource: 'announcement', operation: 'get', groupId: GROUP_ID },
-				credentials: { agoraChatApi: { id: 'agoraWrongCertificate', name: 'Agora Chat wrong certificate' } },
-			},
-		],
-	});
-	await importWorkflow(env, workflow);
-	await emulator.admin('POST', 'reset');
-	await emulator.admin('POST', 'groups', { groupId: GROUP_ID });
-	const result = await executeWorkflowRaw(env, workflow.id);
-	const error = result.run?.data?.resultData?.error;
-	record(version, 'wrong certificate: the run fails', !result.ok && !!error, result.ok ? 'the run succeeded' : result.errorMessage);
-	const expected = 'Unable to authenticate due to corrupt access token';
-	record(version, 'wrong certificate: the error is the service\'s, with what to check', error?.message === expected && /Host must be your project's own REST API domain/.test(error?.description ?? ''), `message "${error?.message}", description "${error?.description}"`);
-	const output = result.stdout + result.stderr;
-	const tokens = (await emulator.admin('GET', 'requests')).map((request) => request.headers.authorization?.replace(/^Bearer /, '')).filter(Boolean);
-	const leaked = [wrongCertificate, good.data.appCertificate, ...tokens].filter((secret) => output.includes(secret));
-	record(version, 'wrong certificate: no certificate or token in n8n\'s output', leaked.length === 0, `${leaked.length} secret(s) printed`);
+/** What a check module gets: the pass, the emulator, the credential and helpers. See README.md. */
+function contextFor(pass, { emulator, credential, record }) {
+	const ctx = {
+		...pass,
+		pass: pass.mode,
+		emulator,
+		credential,
+		groupId: GROUP_ID,
+		nodeType: customNodeType('chatGroup'),
+		linearWorkflow,
+		expectEqual,
+		outputOf,
+		record: (name, ok, detail) => record(pass.label, name, ok, detail),
+		async check(name, assert) {
+			let failure;
+			try {
+				await assert();
+			} catch (error) {
+				failure = error.message;
+			}
+			ctx.record(name, !failure, failure);
+		},
+	};
+	return ctx;
 }
 
-/** A download of a file the group does not have: the service's JSON error, never a file. */
-async function checkMissingFile(env, { emulator, record, version }) {
-	const workflow = linearWorkflow({
-		id: 'agoraMissingFile',
-		nodes: [
-			{
-				name: 'Download',
-				type: customNodeType('chatGroup'),
-				parameters: { resource: 'sharedFile', operation: 'download', groupId: GROUP_ID, fileId: 'no-such-file' },
-				credentials: { agoraChatApi: { id: 'agoraChatAccount', name: 'Agora Chat account' } },
-			},
-		],
+function parsePasses(args) {
+	const passesArg = args.find((arg) => arg.startsWith('--passes='));
+	const versionsArg = args.find((arg) => arg.startsWith('--versions='));
+	let specs = DEFAULT_PASSES;
+	if (passesArg) specs = passesArg.slice('--passes='.length).split(',').filter(Boolean);
+	else if (versionsArg) {
+		const versions = versionsArg.slice('--versions='.length).split(',').filter(Boolean);
+		specs = versions.flatMap((version) => (version.startsWith('1.') ? [`${version}:cli`] : [`${version}:server`, `${version}:queue`]));
+	}
+	return specs.map((spec) => {
+		const [version, mode = version.startsWith('1.') ? 'cli' : 'server'] = spec.split(':');
+		if (!MODES.includes(mode)) throw new Error(`unknown pass mode "${mode}" in ${spec} (one of ${MODES.join(', ')})`);
+		return { version, mode };
 	});
-	await importWorkflow(env, workflow);
-	await emulator.admin('POST', 'reset');
-	await emulator.admin('POST', 'groups', { groupId: GROUP_ID });
-	const result = await executeWorkflowRaw(env, workflow.id);
-	const error = result.run?.data?.resultData?.error;
-	const ok = !result.ok && error?.message === 'share file no-such-file does not exist!' && /File "no-such-file" is not a shared file of group/.test(error?.description ?? '');
-	record(version, 'missing file: the download fails with the service\'s message and what to check', ok, `message "${error?.message}", description "${error?.description}"`);
 }
 
 async function main() {
 	const args = process.argv.slice(2);
-	const versionsArg = args.find((arg) => arg.startsWith('--versions='));
-	const versions = versionsArg ? versionsArg.slice('--versions='.length).split(',').filter(Boolean) : DEFAULT_VERSIONS;
+	const passes = parsePasses(args);
+	const onlyArg = args.find((arg) => arg.startsWith('--only='));
+	const checks = await loadChecks(onlyArg ? onlyArg.slice('--only='.length).split(',') : undefined);
 	const keep = args.includes('--keep');
 	const started = Date.now();
 	let passed = 0;
 	let failed = 0;
 	const log = (line) => console.log(line);
-	const record = (version, name, ok, detail) => {
+	const record = (label, name, ok, detail) => {
 		if (ok) passed++;
 		else failed++;
-		log(`${ok ? 'ok' : 'not ok'} - n8n ${version}: ${name}${ok || !detail ? '' : `\n    ${String(detail).split('\n').slice(0, 12).join('\n    ')}`}`);
+		log(`${ok ? 'ok' : 'not ok'} - n8n ${label}: ${name}${ok || !detail ? '' : `\n    ${String(detail).split('\n').slice(0, 12).join('\n    ')}`}`);
 	};
 
 	const appId = randomBytes(16).toString('hex');
@@ -216,19 +219,44 @@ async function main() {
 	try {
 		// Outside the repo, so that the package's require('n8n-workflow') finds n8n's own copy.
 		const stagedDist = path.join(stagePackage({ destRoot: workRoot }), 'dist');
-		const credentials = [
-			{
-				id: 'agoraChatAccount',
-				name: 'Agora Chat account',
-				type: 'agoraChatApi',
-				data: { host: emulator.url, orgName: 'demo-org', appName: 'demo-app', tokenSource: 'appCertificate', appId, appCertificate, tokenTtlSeconds: 3600, requestsPerSecond: 96 },
-			},
-		];
-		for (const spec of versions) {
+		const credential = {
+			id: 'agoraChatAccount',
+			name: 'Agora Chat account',
+			type: 'agoraChatApi',
+			data: { host: emulator.url, orgName: 'demo-org', appName: 'demo-app', tokenSource: 'appCertificate', appId, appCertificate, tokenTtlSeconds: 3600, requestsPerSecond: 96 },
+		};
+		for (const spec of passes) {
+			const label = `${spec.version} ${spec.mode}`;
+			let pass;
 			try {
-				await runVersion(spec, { emulator, credentials, stagedDist, workRoot, record, log, keep });
+				const t0 = Date.now();
+				pass = await openPass(spec, { workRoot, stagedDist });
+				await pass.importCredentials([credential]);
+				const engine = pass.env.vars.N8N_EXPRESSION_ENGINE ?? "n8n's default";
+				log(`# n8n ${pass.version} (Node ${pass.install.nodeVersion}), ${spec.mode}${pass.workers?.length ? ` with ${pass.workers.length} workers` : ''}; expression engine: ${engine}; ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 			} catch (error) {
-				record(spec, 'install and import', false, error.stack ?? error.message);
+				record(label, 'start n8n and import the credential', false, error.stack ?? error.message);
+				await pass?.close();
+				continue;
+			}
+			try {
+				for (const check of checks.filter((candidate) => candidate.passes.includes(spec.mode))) {
+					const ctx = contextFor(pass, { emulator, credential, record });
+					try {
+						await check.run(ctx);
+					} catch (error) {
+						ctx.record(`${check.name}: the check module ran to its end`, false, error.stack ?? error.message);
+					}
+				}
+				if (pass.workers?.length) {
+					// Every execution of the pass (failing ones too): the worker logs name it, the main's never does.
+					const astray = pass.executions.filter((execution) => execution.ranOn.length !== 1 || execution.ranOnMain);
+					const counts = pass.workers.map((worker) => `${worker.name} ${pass.executions.filter((execution) => execution.ranOn.includes(worker.name)).length}`);
+					record(pass.label, `all ${pass.executions.length} executions ran on a worker (${counts.join(', ')}), none on the main`, pass.executions.length > 0 && astray.length === 0, astray.map((execution) => `execution ${execution.executionId} of ${execution.workflowId} ran on ${[...execution.ranOn, ...(execution.ranOnMain ? ['the main'] : [])].join(' and ') || 'no worker'}`).join('\n'));
+				}
+			} finally {
+				await pass.close();
+				if (!keep) fs.rmSync(path.dirname(pass.env.userFolder), { recursive: true, force: true });
 			}
 		}
 	} finally {
@@ -240,4 +268,4 @@ async function main() {
 	process.exitCode = failed ? 1 : 0;
 }
 
-await main();
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

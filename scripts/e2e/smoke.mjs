@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // End-to-end smoke test of the e2e tooling against a real, headless n8n.
 //
-//   node scripts/e2e/smoke.mjs [--versions=2.40.7,1.123] [--keep]
+//   node scripts/e2e/smoke.mjs [--versions=2.41.1,1.123] [--keep]
 //
 // For each n8n version: install (or reuse) it in .cache/, make a fresh user folder, write a tiny
 // throwaway community package (one declarative node + one credential, plain JS) outside the repo and
@@ -31,7 +31,7 @@ import {
 	readBinaryData,
 } from './n8n-cli.mjs';
 
-export const DEFAULT_VERSIONS = ['2.40.7', '1.123'];
+export const DEFAULT_VERSIONS = ['2.41.1', '1.123'];
 
 // ---------------------------------------------------------------------------------------------
 // A loopback HTTP server that records what it was sent.
@@ -318,7 +318,7 @@ export async function runE2E({ versions, customExtensions = [], credentials = []
 		}
 		const version = install.version;
 		const userFolder = fs.mkdtempSync(path.join(workRoot ?? os.tmpdir(), `n8n-e2e-${version}-`));
-		const env = createN8nEnv({ version, install, userFolder, customExtensions });
+		const env = createN8nEnv({ version, install, userFolder, customExtensions, expressionEngine: 'legacy' }) // n8n execute: see the vm exit crash in README.md;
 		try {
 			const tImport = Date.now();
 			try {
