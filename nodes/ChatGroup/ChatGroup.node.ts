@@ -2,11 +2,16 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { AGORA_APP_URL_EXPRESSION } from '../../agora/appUrl';
+import { searchFiles, searchGroups } from './methods/listSearch';
 import { announcementDescription } from './resources/announcement';
 import { sharedFileDescription } from './resources/sharedFile';
 import { groupIdField } from './shared/descriptions';
 import { retryOptions } from './shared/retryOptions';
 import { CREDENTIAL_TYPE, sendWithRetries } from './shared/transport';
+
+// Each resource's description starts with its Operation selector.
+const [announcementOperation, ...announcementFields] = announcementDescription;
+const [sharedFileOperation, ...sharedFileFields] = sharedFileDescription;
 
 export class ChatGroup implements INodeType {
 	description: INodeTypeDescription = {
@@ -42,10 +47,17 @@ export class ChatGroup implements INodeType {
 				],
 				default: 'announcement',
 			},
-			...announcementDescription,
-			...sharedFileDescription,
+			// Group comes first after Operation, whichever resource is chosen.
+			announcementOperation,
+			sharedFileOperation,
 			groupIdField,
+			...announcementFields,
+			...sharedFileFields,
 			retryOptions,
 		],
+	};
+
+	methods = {
+		listSearch: { searchGroups, searchFiles },
 	};
 }

@@ -26,10 +26,10 @@ const fastRetries = (maxRetries = 4) => ({ requestOptions: { maxRetries, maxRetr
 
 describe('refused before sending: no request leaves the node', () => {
 	const cases: Array<[string, INodeParameters, INodeExecutionData[] | undefined, string, RegExp]> = [
-		['empty group id (n8n checks required fields first)', get({ groupId: '' }), undefined, "The 'Agora Chat Group' node has issues:\n- Parameter \"Group ID\" is required.", /^$/],
+		['empty group id (n8n checks required fields first)', get({ groupId: '' }), undefined, "The 'Agora Chat Group' node has issues:\n- Parameter \"Group\" is required.", /^$/],
 		['blank group id', file('getAll', { groupId: '   ', returnAll: true }), undefined, 'The Group ID is empty', /map it from a previous node/],
 		['group id mapped from a missing field', get({ groupId: '={{ $json.group }}' }), [{ json: { name: 'no group here' } }], 'The Group ID is empty', /check that the input item has a value/],
-		['empty file id on download (n8n checks required fields first)', file('download', { fileId: '' }), undefined, "The 'Agora Chat Group' node has issues:\n- Parameter \"File ID\" is required.", /^$/],
+		['empty file id on download (n8n checks required fields first)', file('download', { fileId: '' }), undefined, "The 'Agora Chat Group' node has issues:\n- Parameter \"File\" is required.", /^$/],
 		['file id mapped from a missing field', file('download', { fileId: '={{ $json.id }}' }), [{ json: {} }], 'The File ID is empty', /file_id from Shared File > Get Many/],
 		['blank file id on delete', file('delete', { fileId: ' \t' }), undefined, 'The File ID is empty', /file_id/],
 		['announcement of 513 characters', update('x'.repeat(513)), undefined, 'The Announcement is 513 characters long; Agora Chat accepts at most 512', /Shorten the text/],

@@ -7,7 +7,7 @@
 import 'reflect-metadata';
 
 import { Container } from '@n8n/di';
-import { BinaryDataService, Credentials, ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute, WorkflowHasIssuesError } from 'n8n-core';
+import { BinaryDataService, Credentials, ExecutionLifecycleHooks, LoadOptionsContext, PackageDirectoryLoader, WorkflowExecute, WorkflowHasIssuesError } from 'n8n-core';
 import { createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 import type {
 	ExecutionError,
@@ -20,6 +20,7 @@ import type {
 	INode,
 	INodeCredentialsDetails,
 	INodeExecutionData,
+	INodeListSearchResult,
 	INodeParameters,
 	INodeProperties,
 	INodeType,
@@ -353,6 +354,29 @@ export class Engine {
 	/** The node types n8n would know: this package, and the n8n-nodes-base nodes loaded so far. */
 	get types(): INodeTypes {
 		return this.nodeTypes;
+	}
+
+	/**
+	 * A resource locator's list, as the editor asks n8n for it (DynamicNodeParametersService):
+	 * the node with the parameters the editor holds, the method called in a LoadOptionsContext.
+	 */
+	async listSearch(method: string, parameters: INodeParameters, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
+		const node: INode = {
+			id: 'agora-chat-group',
+			name: NODE_NAME,
+			type: CHAT_GROUP_NODE_TYPE,
+			typeVersion: 1,
+			position: [0, 0],
+			parameters,
+			credentials: { [CREDENTIAL_TYPE]: { id: 'credential-1', name: 'Agora Chat account' } },
+		};
+		const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: this.nodeTypes });
+		const nodeType = this.nodeTypes.getByNameAndVersion(CHAT_GROUP_NODE_TYPE) as INodeType;
+		const search = nodeType.methods?.listSearch?.[method];
+		if (!search) throw new Error(`The node has no listSearch method ${method}`);
+		const additionalData = { ...this.additionalData(undefined, undefined), currentNodeParameters: parameters };
+		const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.groupId');
+		return await search.call(context, filter, paginationToken);
 	}
 
 	private async execute(file: WorkflowFile, startNode: INode, items: INodeExecutionData[], mode: WorkflowExecuteMode = 'manual'): Promise<IRun> {

@@ -1,6 +1,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteSingleFunctions } from 'n8n-workflow';
 
+import { FILE_URL_MODE, fileIdOf, groupIdOf, identifierValue, parseSharedFileUrl } from './identifiers';
+
 /** With several input items, the message says which one failed (n8n counts from 0). */
 export function nameItemInError<T extends Error>(context: IExecuteSingleFunctions, error: T): T {
 	const itemIndex = context.getItemIndex();
@@ -18,10 +20,13 @@ export function inputError(context: IExecuteSingleFunctions, message: string, de
 	);
 }
 
-/** A group or file id as the user gave it (mapped values may be numbers), trimmed. */
+/**
+ * A group or file id as the user gave it, trimmed: a picked or entered locator value, a
+ * file_url, or the plain string (or mapped number) of a workflow saved before the pickers.
+ */
 export function readIdentifier(context: IExecuteSingleFunctions, name: 'groupId' | 'fileId'): string {
 	const value = context.getNodeParameter(name, '') as unknown;
-	return value === undefined || value === null ? '' : String(value).trim();
+	return name === 'groupId' ? groupIdOf(value) : fileIdOf(value);
 }
 
 /** Every operation needs a group; download and delete also a file. Blank ids never leave the node. */
@@ -34,11 +39,33 @@ export function requireIdentifiers(context: IExecuteSingleFunctions): void {
 		);
 	}
 	const operation = context.getNodeParameter('operation', '') as string;
+	if (operation === 'download' || operation === 'delete') requireFileOfGroup(context);
 	if ((operation === 'download' || operation === 'delete') && !readIdentifier(context, 'fileId')) {
 		throw inputError(
 			context,
 			'The File ID is empty',
 			'Enter the ID of the shared file (file_id from Shared File > Get Many or Upload), or check the expression that maps it.',
+		);
+	}
+}
+
+/** A file_url must be a shared file URL, and of the chosen group: another group's file is refused. */
+function requireFileOfGroup(context: IExecuteSingleFunctions): void {
+	const { mode, text } = identifierValue(context.getNodeParameter('fileId', ''));
+	const address = parseSharedFileUrl(text);
+	if (mode === FILE_URL_MODE && text && !address) {
+		throw inputError(
+			context,
+			`The File URL "${text}" is not a shared file URL`,
+			'Paste the file_url that Upload returns (it ends in /chatgroups/{group ID}/share_files/{file ID}), or pick the file from the list.',
+		);
+	}
+	const groupId = readIdentifier(context, 'groupId');
+	if (address && address.groupId !== groupId) {
+		throw inputError(
+			context,
+			`The File URL belongs to group "${address.groupId}", not to the chosen group "${groupId}"`,
+			`Choose group "${address.groupId}" as the Group, or pick a file of group "${groupId}" from the File list.`,
 		);
 	}
 }

@@ -1,0 +1,2 @@
+export { searchFiles } from './searchFiles';
+export { searchGroups } from './searchGroups';
