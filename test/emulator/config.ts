@@ -20,6 +20,8 @@ export function defaultConfig(): EmulatorConfig {
 		maxFilesPerGroup: 10_000,
 		fileRetentionMs: 7 * 24 * 60 * 60 * 1000,
 		appTokenMaxLifetimeSeconds: 24 * 60 * 60,
+		listIgnoresPageNumber: false,
+		compressDownloads: false,
 	};
 }
 
@@ -84,6 +86,12 @@ export function validateConfigPatch(input: unknown): Partial<EmulatorConfig> {
 			case 'clientId':
 			case 'clientSecret':
 				if (value !== undefined) patch[key] = requireString(key, value);
+				break;
+			case 'listIgnoresPageNumber':
+			case 'compressDownloads':
+				if (value === undefined) break;
+				if (typeof value !== 'boolean') throw new Error(`Config "${key}" must be true or false`);
+				patch[key] = value;
 				break;
 			case 'appTokens':
 				if (value !== undefined) patch.appTokens = validateAppTokens(value);

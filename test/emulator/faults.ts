@@ -72,6 +72,9 @@ export function validateFault(input: unknown): Fault {
 			if (headers !== undefined && !isStringRecord(headers)) {
 				throw new Error('Fault "headers" must map header names to strings');
 			}
+			if (input.phase !== undefined && input.phase !== 'beforeHandling' && input.phase !== 'afterHandling') {
+				throw new Error('A status fault "phase" is beforeHandling or afterHandling');
+			}
 			break;
 		}
 		case 'reset': {

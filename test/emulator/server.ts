@@ -14,6 +14,7 @@ import { AgoraError, agoraErrors, defaultErrorCode, errorBody } from './errors';
 import { FaultQueue, validateFault } from './faults';
 import { readMultipartUpload } from './multipart';
 import { SlidingWindowRateLimiter } from './rate-limit';
+import { gzip as gzipSync } from '../support/node';
 import { ClientAbortedError, parseJsonBody, readRequestBody } from './request-body';
 import { APP_ADMIN_OWNER, DEFAULT_FILE_TYPE, GroupStore, publicFile, type GroupRecord } from './store';
 import { IssuedTokenStore, bearerTokenOf, verifyBearerToken } from './tokens';
@@ -523,7 +524,11 @@ export class AgoraChatEmulator {
 				return;
 			}
 			let plan: ResponsePlan;
-			if (fault?.type === 'status') {
+			if (fault?.type === 'status' && fault.phase === 'afterHandling') {
+				// The service acted; the client sees only the gateway's error.
+				await this.perform(call).catch(() => undefined);
+				plan = statusFaultResponse(fault, this.now());
+			} else if (fault?.type === 'status') {
 				plan = statusFaultResponse(fault, this.now());
 			} else {
 				if (fault?.type === 'delay') await sleep(fault.ms);
@@ -579,7 +584,7 @@ export class AgoraChatEmulator {
 			case 'uploadFile':
 				return await this.uploadFile(call, group);
 			case 'downloadFile':
-				return this.downloadFile(this.requireFile(group, call.params.fileId ?? ''));
+				return this.downloadFile(this.requireFile(group, call.params.fileId ?? ''), call.request.headers['accept-encoding']);
 			case 'deleteFile': {
 				const file = this.requireFile(group, call.params.fileId ?? '');
 				this.store.removeFile(group, file.fileId);
@@ -685,7 +690,7 @@ export class AgoraChatEmulator {
 	private listFilesPage(call: ApiCall, group: GroupRecord): ResponsePlan {
 		const query = new URLSearchParams(splitUrl(call.request.raw.url ?? '').search);
 		const { pageNumber, pageSize } = pageOf(query);
-		const start = (pageNumber - 1) * pageSize;
+		const start = this.currentConfig.listIgnoresPageNumber ? 0 : (pageNumber - 1) * pageSize;
 		const page = this.activeFiles(group)
 			.slice(start, start + pageSize)
 			.map((file) => ({
@@ -754,15 +759,18 @@ export class AgoraChatEmulator {
 	}
 
 	/** The raw bytes, with the headers the downloadHeaders setting asks for. */
-	private downloadFile(file: StoredFile): ResponsePlan {
+	private downloadFile(file: StoredFile, acceptEncoding: string | string[] | undefined): ResponsePlan {
 		const mode = this.currentConfig.downloadHeaders;
+		const gzip = this.currentConfig.compressDownloads && /\bgzip\b/i.test(String(acceptEncoding ?? ''));
+		const payload = gzip ? gzipSync(file.bytes) : file.bytes;
 		const headers: Record<string, string> = {
 			'content-type': mode === 'none' ? DEFAULT_FILE_TYPE : file.contentType,
-			'content-length': String(file.bytes.length),
+			'content-length': String(payload.length),
 		};
+		if (gzip) headers['content-encoding'] = 'gzip';
 		const disposition = attachmentDisposition(file.fileName, mode);
 		if (disposition) headers['content-disposition'] = disposition;
-		return { status: 200, headers, payload: file.bytes };
+		return { status: 200, headers, payload };
 	}
 
 	/** Easemob's client-credentials grant; answers without the envelope, as the service does. */

@@ -60,6 +60,10 @@ export interface EmulatorConfig {
 	appTokenMaxLifetimeSeconds: number;
 	/** Base URL written into `uri` and `file_url`; defaults to the listening URL. */
 	publicUrl?: string;
+	/** A broken service: the list endpoint ignores `pagenum` and always sends the first page. */
+	listIgnoresPageNumber: boolean;
+	/** Downloads are gzip-compressed when the request accepts gzip (as a gateway in front may do). */
+	compressDownloads: boolean;
 }
 
 export interface EmulatorStartOptions extends Partial<EmulatorConfig> {
@@ -146,6 +150,11 @@ export interface StatusFault extends FaultTarget {
 	body?: string;
 	/** Content-Type of `body`; guessed (text/html or text/plain) when omitted. */
 	contentType?: string;
+	/**
+	 * `afterHandling` performs the operation first (a gateway error after the service stored
+	 * an upload); the default `beforeHandling` answers without acting.
+	 */
+	phase?: 'beforeHandling' | 'afterHandling';
 }
 
 /**

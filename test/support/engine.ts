@@ -6,6 +6,8 @@
  */
 import 'reflect-metadata';
 
+import { randomBytes } from 'crypto';
+
 import { Container } from '@n8n/di';
 import { BinaryDataService, Credentials, ExecutionLifecycleHooks, LoadOptionsContext, PackageDirectoryLoader, WorkflowExecute, WorkflowHasIssuesError } from 'n8n-core';
 import { createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
@@ -224,6 +226,10 @@ interface ErrorWithCause {
 	cause?: { response?: { status: number; statusText?: string }; code?: string };
 }
 
+/** Execution ids unique across test processes too (binary data on disk is kept per execution id). */
+const executionIdPrefix = `execution-${randomBytes(4).toString('hex')}`;
+let executionCounter = 0;
+
 export class Engine {
 	readonly credentials: InMemoryCredentialsHelper;
 
@@ -261,6 +267,12 @@ export class Engine {
 	/** The bytes of a binary property, inline or stored. */
 	async readBinary(binary: IBinaryData): Promise<Buffer> {
 		return await Container.get(BinaryDataService).getAsBuffer(binary);
+	}
+
+	/** Where n8n keeps a stored binary on disk (filesystem mode). */
+	binaryPath(binary: IBinaryData): string {
+		if (!binary.id) throw new Error('The binary data is not stored (inline mode)');
+		return Container.get(BinaryDataService).getPath(binary.id);
 	}
 
 	/** Loads the given n8n-nodes-base nodes (e.g. `n8n-nodes-base.set`), the real ones n8n ships. */
@@ -389,7 +401,9 @@ export class Engine {
 			nodeTypes: this.nodeTypes,
 			active: false,
 		});
-		const hooks = new ExecutionLifecycleHooks(mode, 'execution-1', {
+		// Every run is its own execution, as in n8n: per-execution caches must not carry over.
+		const executionId = `${executionIdPrefix}-${++executionCounter}`;
+		const hooks = new ExecutionLifecycleHooks(mode, executionId, {
 			id: workflow.id,
 			name: file.name,
 			active: false,
@@ -400,7 +414,7 @@ export class Engine {
 			createdAt: new Date(),
 			updatedAt: new Date(),
 		});
-		const additionalData = this.additionalData(hooks);
+		const additionalData = this.additionalData(hooks, executionId);
 
 		const runExecutionData = createRunExecutionData({
 			executionData: { nodeExecutionStack: [{ node: startNode, data: { main: [items] }, source: null }] },

@@ -11,3 +11,5 @@ export declare function freshFolder(folder: string): string;
 export declare function writeFile(file: string, content: Buffer | string): void;
 export declare function readFile(file: string): Buffer;
 export declare function listFolder(folder: string): string[];
+export declare function listFilesDeep(folder: string): string[];
+export declare function gzip(bytes: Buffer): Buffer;

@@ -3,6 +3,7 @@
 // It never ships: package.json publishes dist/ only.
 const fs = require('node:fs');
 const path = require('node:path');
+const zlib = require('node:zlib');
 
 module.exports = {
 	packageRoot: path.resolve(__dirname, '..', '..'),
@@ -24,4 +25,7 @@ module.exports = {
 	writeFile: (file, content) => fs.writeFileSync(file, content),
 	readFile: (file) => fs.readFileSync(file),
 	listFolder: (folder) => fs.readdirSync(folder).sort(),
+	/** Every file below a folder, as paths relative to it (none if the folder is missing). */
+	listFilesDeep: (folder) => (fs.existsSync(folder) ? fs.readdirSync(folder, { recursive: true }).filter((entry) => fs.statSync(path.join(folder, entry)).isFile()).sort() : []),
+	gzip: (bytes) => zlib.gzipSync(bytes),
 };

@@ -2,7 +2,7 @@ import { NodeApiError, NodeOperationError, Workflow } from 'n8n-workflow';
 import type { INode, INodeTypes, JsonObject } from 'n8n-workflow';
 
 import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp, parseAgoraOrigin } from '../../agora/appUrl';
-import { pageSizeFor } from '../../nodes/ChatGroup/resources/sharedFile/getAll';
+import { pageSizeFor } from '../../nodes/ChatGroup/shared/sharedFileList';
 import { describeFailure, isRetryable, isUncertain, parseRetryAfter, toNodeError } from '../../nodes/ChatGroup/shared/errors';
 import { fileNameFromContentDisposition, mimeTypeFromName, specificMimeType } from '../../nodes/ChatGroup/shared/fileNames';
 import { encodeFormFileName, multipartContentType, multipartFrame, newBoundary } from '../../nodes/ChatGroup/shared/multipart';

@@ -1,7 +1,17 @@
-import type { IExecuteSingleFunctions, IHttpRequestOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type {
+	DeclarativeRestApiSettings,
+	IDataObject,
+	IExecutePaginationFunctions,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	INodeExecutionData,
+	INodeProperties,
+	INodePropertyOptions,
+} from 'n8n-workflow';
 
+import { agoraJson } from '../../shared/appRequest';
 import { announcementPath } from '../../shared/descriptions';
-import { singleResult } from '../../shared/transport';
+import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/transport';
 import { inputError, readIdentifier } from '../../shared/validation';
 
 /**
@@ -29,6 +39,25 @@ async function checkAnnouncementLength(
 	return requestOptions;
 }
 
+/**
+ * With Only If Changed the announcement is read first, and an equal text is not written
+ * again (a daily schedule then writes only when the text changed).
+ */
+async function updateAnnouncement(
+	this: IExecutePaginationFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+): Promise<INodeExecutionData[]> {
+	const { onlyIfChanged } = this.getNodeParameter('options', {}) as { onlyIfChanged?: boolean };
+	const groupId = readIdentifier(this, 'groupId');
+	if (onlyIfChanged) {
+		const current = await agoraJson(this, { method: 'GET', url: `/chatgroups/${encodeURIComponent(groupId)}/announcement`, groupId });
+		const currentText = (current?.data as IDataObject | undefined)?.announcement ?? '';
+		if (currentText === this.getNodeParameter('announcement', '')) return [pairedWith(this, { groupId, result: true, changed: false })];
+	}
+	const items = await withRetries(this, async () => await this.makeRoutingRequest(requestData));
+	return onlyIfChanged ? items.map((item) => ({ ...item, json: { ...item.json, changed: true } })) : items;
+}
+
 export const updateAnnouncementOperation: INodePropertyOptions = {
 	name: 'Update',
 	value: 'update',
@@ -37,6 +66,7 @@ export const updateAnnouncementOperation: INodePropertyOptions = {
 	routing: {
 		request: { method: 'POST', url: announcementPath },
 		send: { paginate: true, preSend: [checkAnnouncementLength] },
+		operations: { pagination: itemRequest(updateAnnouncement) },
 		output: {
 			postReceive: [singleResult((data, context) => ({ groupId: readIdentifier(context, 'groupId'), result: data.result === true }))],
 		},
@@ -53,5 +83,23 @@ export const updateAnnouncementFields: INodeProperties[] = [
 		description: 'The new announcement text, at most 512 characters. An empty text clears the announcement.',
 		displayOptions: { show: { resource: ['announcement'], operation: ['update'] } },
 		routing: { send: { type: 'body', property: 'announcement' } },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: { resource: ['announcement'], operation: ['update'] } },
+		options: [
+			{
+				displayName: 'Only If Changed',
+				name: 'onlyIfChanged',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to read the announcement first and write only when the text differs. The output then says whether it changed (changed: true or false).',
+			},
+		],
 	},
 ];

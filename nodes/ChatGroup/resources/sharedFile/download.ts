@@ -13,9 +13,9 @@ import type {
 import { AgoraIncompleteDownloadError, AgoraUnexpectedResponseError } from '../../shared/errors';
 import { fileIdField, sharedFilePath } from '../../shared/descriptions';
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName, specificMimeType } from '../../shared/fileNames';
+import { readSharedFiles } from '../../shared/sharedFileList';
 import { itemRequest, withRetries } from '../../shared/transport';
 import { readIdentifier } from '../../shared/validation';
-import { sharedFilePages } from './getAll';
 
 function readIds(context: IExecuteSingleFunctions): { groupId: string; fileId: string } {
 	return { groupId: readIdentifier(context, 'groupId'), fileId: readIdentifier(context, 'fileId') };
@@ -46,12 +46,47 @@ function serviceJsonInstead(body: Buffer, contentType: unknown): IDataObject | u
 
 type ResponseBody = Parameters<IExecuteSingleFunctions['helpers']['prepareBinaryData']>[0];
 
-/** The bytes n8n stored: `bytes` where n8n records it, else what the store or the inline data says. */
+type BodyStream = Exclude<ResponseBody, Buffer>;
+
+/**
+ * The body as it streams into n8n's store, counted against the declared length: a body that
+ * ends short (or runs long) fails the store itself, so no partial file is left behind in
+ * n8n's binary store for a retry to orphan. A compressed body's length is not the file's:
+ * the node asks for none (Accept-Encoding: identity), and does not compare if one comes anyway.
+ */
+function checkedBody(body: ResponseBody, headers: IN8nHttpFullResponse['headers']): ResponseBody {
+	const declared = Number(headers['content-length']);
+	const encoding = String(headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+	if (!Number.isFinite(declared) || (encoding !== 'identity' && encoding !== '')) return body;
+	if (Buffer.isBuffer(body)) {
+		if (body.length !== declared) throw new AgoraIncompleteDownloadError(body.length, declared);
+		return body;
+	}
+	const stream = body as BodyStream;
+	const readableFrom = (stream.constructor as unknown as { from: (source: AsyncIterable<Buffer>) => BodyStream }).from;
+	async function* counted(): AsyncIterable<Buffer> {
+		let received = 0;
+		for await (const chunk of stream) {
+			received += (chunk as Buffer).length;
+			if (received > declared) throw new AgoraIncompleteDownloadError(received, declared);
+			yield chunk as Buffer;
+		}
+		if (received !== declared) throw new AgoraIncompleteDownloadError(received, declared);
+	}
+	return readableFrom(counted());
+}
+
 async function storedSize(context: IExecuteSingleFunctions, binary: IBinaryData): Promise<number> {
 	const recorded = (binary as IBinaryData & { bytes?: number }).bytes;
 	if (typeof recorded === 'number') return recorded;
 	if (binary.id) return (await context.helpers.getBinaryMetadata(binary.id)).fileSize;
 	return Buffer.byteLength(binary.data, 'base64');
+}
+
+function optionFileName(context: IExecuteSingleFunctions): string | undefined {
+	const { fileName } = context.getNodeParameter('options', {}) as { fileName?: unknown };
+	const name = typeof fileName === 'string' || typeof fileName === 'number' ? String(fileName).trim() : '';
+	return name || undefined;
 }
 
 /**
@@ -79,21 +114,17 @@ async function storeDownloadedFile(
 		}
 	}
 	const { groupId, fileId } = readIds(this);
-	const namedByService = fileNameFromContentDisposition(response.headers['content-disposition']);
-	const fileName = namedByService ?? fileId;
-	const mimeType = specificMimeType(contentType) ?? mimeTypeFromName(namedByService) ?? GENERIC_MIME_TYPE;
-	const binary = await this.helpers.prepareBinaryData(body, fileName, mimeType);
+	const knownName = optionFileName(this) ?? fileNameFromContentDisposition(response.headers['content-disposition']);
+	const fileName = knownName ?? fileId;
+	const mimeType = specificMimeType(contentType) ?? mimeTypeFromName(knownName) ?? GENERIC_MIME_TYPE;
+	const binary = await this.helpers.prepareBinaryData(checkedBody(body, response.headers), fileName, mimeType);
 	// prepareBinaryData takes the name as a path; the service's name is kept exactly, slashes and all.
 	binary.fileName = fileName;
 	binary.fileExtension = fileExtension(fileName);
 	const fileSize = await storedSize(this, binary);
-	const declaredLength = Number(response.headers['content-length']);
-	if (Number.isFinite(declaredLength) && declaredLength !== fileSize) {
-		throw new AgoraIncompleteDownloadError(fileSize, declaredLength);
-	}
 	return [
 		{
-			json: { groupId, fileId, fileName: namedByService ?? null, mimeType, fileSize },
+			json: { groupId, fileId, fileName: knownName ?? null, mimeType, fileSize },
 			binary: { [outputField(this)]: binary },
 			pairedItem: { item: this.getItemIndex() },
 		},
@@ -119,36 +150,17 @@ async function readStreamedErrorBody(context: IExecuteSingleFunctions, error: un
 	}
 }
 
-/** Per-process only (n8n may run each execution in another worker): names of a group's files, briefly. */
-const NAME_CACHE_TTL_MS = 60_000;
-const fileNamesByGroup = new Map<string, { fetchedAt: number; names: Map<string, string> }>();
-
-async function listFileNames(
-	context: IExecuteSingleFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-	groupId: string,
-): Promise<Map<string, string>> {
-	const names = new Map<string, string>();
-	for await (const files of sharedFilePages(context, requestData, groupId)) {
-		for (const file of files) names.set(String(file.file_id), String(file.file_name));
+/**
+ * The name from the group's shared list, read once per group per execution and shared by
+ * all items in flight. Without it the file keeps its ID as name: the bytes are never lost
+ * for want of a name.
+ */
+async function lookUpFileName(context: IExecuteSingleFunctions, groupId: string, fileId: string): Promise<string | undefined> {
+	try {
+		return (await readSharedFiles(context, groupId)).find((file) => file.file_id === fileId)?.file_name;
+	} catch {
+		return undefined;
 	}
-	return names;
-}
-
-async function lookUpFileName(
-	context: IExecuteSingleFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-	groupId: string,
-	fileId: string,
-): Promise<string | undefined> {
-	const cacheKey = `${requestData.options.baseURL}\n${groupId}`;
-	const cached = fileNamesByGroup.get(cacheKey);
-	if (cached && Date.now() - cached.fetchedAt < NAME_CACHE_TTL_MS && cached.names.has(fileId)) {
-		return cached.names.get(fileId);
-	}
-	const names = await listFileNames(context, requestData, groupId);
-	fileNamesByGroup.set(cacheKey, { fetchedAt: Date.now(), names });
-	return names.get(fileId);
 }
 
 function renameBinary(binary: IBinaryData, fileName: string): void {
@@ -157,7 +169,7 @@ function renameBinary(binary: IBinaryData, fileName: string): void {
 	if (binary.mimeType === GENERIC_MIME_TYPE) binary.mimeType = mimeTypeFromName(fileName) ?? GENERIC_MIME_TYPE;
 }
 
-/** The service does not document a Content-Disposition; without one the name comes from the file list. */
+/** The service documents no Content-Disposition; without one (and no File Name option) the name comes from the file list. */
 async function downloadWithName(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
@@ -174,7 +186,7 @@ async function downloadWithName(
 		if (item.json.fileName !== null) continue;
 		const { groupId, fileId } = readIds(this);
 		const binary = item.binary?.[outputField(this)];
-		const fileName = (await lookUpFileName(this, requestData, groupId, fileId)) ?? fileId;
+		const fileName = (await lookUpFileName(this, groupId, fileId)) ?? fileId;
 		if (binary) renameBinary(binary, fileName);
 		item.json.fileName = fileName;
 		item.json.mimeType = binary?.mimeType ?? item.json.mimeType;
@@ -195,7 +207,8 @@ export const downloadSharedFileOperation: INodePropertyOptions = {
 			url: sharedFilePath,
 			encoding: 'stream',
 			json: false,
-			headers: { Accept: 'application/octet-stream' },
+			// Uncompressed, so that Content-Length is the file's own length.
+			headers: { Accept: 'application/octet-stream', 'Accept-Encoding': 'identity' },
 		},
 		send: { paginate: true },
 		operations: { pagination: itemRequest(downloadWithName) },
@@ -213,5 +226,24 @@ export const downloadSharedFileFields: INodeProperties[] = [
 		required: true,
 		hint: 'The name of the output binary field to put the file in',
 		displayOptions: { show: showForDownload },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: showForDownload },
+		options: [
+			{
+				displayName: 'File Name',
+				name: 'fileName',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. {{ $json.file_name }}',
+				description:
+					'Name of the output file. With it no look-up is needed; without it the name comes from the service, else from the group\'s file list (read once per run).',
+			},
+		],
 	},
 ];

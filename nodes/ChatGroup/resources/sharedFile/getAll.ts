@@ -1,74 +1,73 @@
-import type {
-	DeclarativeRestApiSettings,
-	IDataObject,
-	IExecutePaginationFunctions,
-	IExecuteSingleFunctions,
-	IN8nHttpFullResponse,
-	INodeExecutionData,
-	INodeProperties,
-	INodePropertyOptions,
-} from 'n8n-workflow';
+import type { IDataObject, IExecutePaginationFunctions, IExecuteSingleFunctions, INodeExecutionData, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { sharedFilesPath } from '../../shared/descriptions';
-import { envelopeData, getAppJson, itemRequest, pairedWith, withRetries } from '../../shared/transport';
+import { fileNameMatcher, knownSharedFiles, MAX_PAGE_SIZE, pageSizeFor, readSharedFiles, sharedFilePages } from '../../shared/sharedFileList';
+import type { SharedFile } from '../../shared/sharedFileList';
+import { itemRequest, pairedWith } from '../../shared/transport';
+import { inputError, readIdentifier } from '../../shared/validation';
 
-/** The service's largest page; it sends no total and no cursor. */
-export const MAX_PAGE_SIZE = 1000;
-
-/**
- * The page size that reaches `limit` in the fewest requests without fetching more than
- * needed: 1,500 files are two pages of 750, not a page of 1,000 and one of 1,000.
- */
-export function pageSizeFor(limit: number): number {
-	return Math.ceil(limit / Math.ceil(limit / MAX_PAGE_SIZE));
+interface GetManyFilters {
+	fileName?: string;
+	uploadedAfter?: unknown;
+	uploadedBefore?: unknown;
+	owner?: string;
 }
 
-/**
- * The group's files page by page, for look-ups other operations need (a lost upload, a file's
- * name); stops after the first short page, the API's only sign of the end.
- */
-export async function* sharedFilePages(
-	context: IExecuteSingleFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-	groupId: string,
-): AsyncGenerator<IDataObject[]> {
-	const url = `/chatgroups/${encodeURIComponent(groupId)}/share_files`;
-	for (let pageNumber = 1; ; pageNumber++) {
-		const page = envelopeData(await getAppJson(context, requestData, url, { pagenum: pageNumber, pagesize: MAX_PAGE_SIZE }));
-		const files = Array.isArray(page) ? (page as IDataObject[]) : [];
-		yield files;
-		if (files.length < MAX_PAGE_SIZE) return;
+/** A dateTime parameter as ms since the epoch: n8n passes an ISO string, an expression may give a date object. */
+function readTime(context: IExecuteSingleFunctions, value: unknown, label: string): number | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const candidate = value as { toMillis?: () => number; getTime?: () => number };
+	const time =
+		typeof candidate.toMillis === 'function'
+			? candidate.toMillis()
+			: typeof candidate.getTime === 'function'
+				? candidate.getTime()
+				: typeof value === 'number'
+					? value
+					: Date.parse(String(value));
+	if (!Number.isFinite(time)) {
+		throw inputError(context, `${label} is not a date: "${String(value)}"`, 'Pick a date in the filter, or map a value such as 2026-12-01T08:00:00Z.');
 	}
+	return time;
 }
 
-async function toFileItems(
-	this: IExecuteSingleFunctions,
-	_items: INodeExecutionData[],
-	response: IN8nHttpFullResponse,
-): Promise<INodeExecutionData[]> {
-	const files = envelopeData(response.body);
-	return Array.isArray(files) ? files.map((file) => pairedWith(this, file as IDataObject)) : [];
+/** Matching files: name (case-insensitive, `*` wildcard), owner, and uploaded in [after, before). */
+function readFilter(context: IExecuteSingleFunctions): ((file: SharedFile) => boolean) | undefined {
+	const filters = context.getNodeParameter('filters', {}) as GetManyFilters;
+	const nameMatches = filters.fileName?.trim() ? fileNameMatcher(filters.fileName) : undefined;
+	const after = readTime(context, filters.uploadedAfter, 'Uploaded After');
+	const before = readTime(context, filters.uploadedBefore, 'Uploaded Before');
+	const owner = typeof filters.owner === 'string' ? filters.owner.trim() : '';
+	if (!nameMatches && after === undefined && before === undefined && !owner) return undefined;
+	return (file) =>
+		(!nameMatches || nameMatches(file.file_name)) &&
+		(after === undefined || file.created >= after) &&
+		(before === undefined || file.created < before) &&
+		(!owner || file.file_owner === owner);
 }
 
-/** Asks page after page until a short page proves the end, or until the limit is reached. */
-async function fetchSharedFilePages(
-	this: IExecutePaginationFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-): Promise<INodeExecutionData[]> {
+/**
+ * The files the user asked for, through the group's shared list: Return All reads every page
+ * once per group per execution; a Limit asks only for the pages it needs, and counts matching files.
+ */
+async function getManySharedFiles(this: IExecutePaginationFunctions): Promise<INodeExecutionData[]> {
+	const groupId = readIdentifier(this, 'groupId');
 	const returnAll = this.getNodeParameter('returnAll', false) as boolean;
 	const limit = returnAll ? Infinity : Math.max(1, Math.floor(this.getNodeParameter('limit', 50) as number));
-	const pageSize = returnAll ? MAX_PAGE_SIZE : pageSizeFor(limit);
-	const files: INodeExecutionData[] = [];
-	for (let pageNumber = 1; files.length < limit; pageNumber++) {
-		const pageRequest = {
-			...requestData,
-			options: { ...requestData.options, qs: { ...requestData.options.qs, pagenum: pageNumber, pagesize: pageSize } },
-		};
-		const page = await withRetries(this, async () => await this.makeRoutingRequest(pageRequest));
-		files.push(...page);
-		if (page.length < pageSize) break;
+	const matches = readFilter(this) ?? (() => true);
+	const toItem = (file: SharedFile) => pairedWith(this, { ...file } as IDataObject);
+	const known = await knownSharedFiles(this, groupId);
+	if (returnAll || known) {
+		return (known ?? (await readSharedFiles(this, groupId))).filter(matches).slice(0, limit).map(toItem);
 	}
-	return files.slice(0, limit);
+	// Without a filter every file counts: pages just large enough for the limit. With one, full pages.
+	const pageSize = readFilter(this) ? MAX_PAGE_SIZE : pageSizeFor(limit);
+	const found = new Map<string, SharedFile>();
+	for await (const page of sharedFilePages(this, groupId, pageSize)) {
+		for (const file of page) if (matches(file) && !found.has(file.file_id)) found.set(file.file_id, file);
+		if (found.size >= limit) break;
+	}
+	return [...found.values()].slice(0, limit).map(toItem);
 }
 
 const showForGetMany = { resource: ['sharedFile'], operation: ['getAll'] };
@@ -81,8 +80,7 @@ export const getManySharedFilesOperation: INodePropertyOptions = {
 	routing: {
 		request: { method: 'GET', url: sharedFilesPath },
 		send: { paginate: true },
-		operations: { pagination: itemRequest(fetchSharedFilePages) },
-		output: { postReceive: [toFileItems] },
+		operations: { pagination: itemRequest(getManySharedFiles) },
 	},
 };
 
@@ -103,5 +101,45 @@ export const getManySharedFilesFields: INodeProperties[] = [
 		default: 50,
 		description: 'Max number of results to return',
 		displayOptions: { show: { ...showForGetMany, returnAll: [false] } },
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		displayOptions: { show: showForGetMany },
+		options: [
+			{
+				displayName: 'File Name',
+				name: 'fileName',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. report-*.pdf',
+				description: 'Only files with this name, compared case-insensitively. * matches any run of characters.',
+			},
+			{
+				displayName: 'Owner',
+				name: 'owner',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. @ppAdmin',
+				description: 'Only files uploaded by this user ID (file_owner). Files uploaded with an app token show "@ppAdmin".',
+			},
+			{
+				displayName: 'Uploaded After',
+				name: 'uploadedAfter',
+				type: 'dateTime',
+				default: '',
+				description: 'Only files uploaded at or after this time',
+			},
+			{
+				displayName: 'Uploaded Before',
+				name: 'uploadedBefore',
+				type: 'dateTime',
+				default: '',
+				description: 'Only files uploaded before this time',
+			},
+		],
 	},
 ];

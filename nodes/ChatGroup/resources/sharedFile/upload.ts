@@ -1,6 +1,8 @@
+import { NodeOperationError } from 'n8n-workflow';
 import type {
 	DeclarativeRestApiSettings,
 	IBinaryData,
+	IDataObject,
 	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
@@ -12,16 +14,36 @@ import type {
 import { sharedFilesPath } from '../../shared/descriptions';
 import { GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
 import { multipartContentType, multipartFrame, newBoundary } from '../../shared/multipart';
+import { agoraJson } from '../../shared/appRequest';
+import { describeFailure, isUncertain } from '../../shared/errors';
+import type { AgoraFailure } from '../../shared/errors';
+import {
+	isClaimedFile,
+	knownSharedFiles,
+	readSharedFiles,
+	recordDeletedFile,
+	recordUploadedFile,
+	sameFileName,
+	withFileNameLock,
+} from '../../shared/sharedFileList';
+import type { SharedFile } from '../../shared/sharedFileList';
 import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/transport';
 import { inputError, readIdentifier } from '../../shared/validation';
-import { sharedFilePages } from './getAll';
 
 /** "10 MB" read the generous way (10 × 1024 × 1024), so the node never refuses what the service takes. */
 export const DEFAULT_MAX_UPLOAD_MB = 10;
 const BYTES_PER_MB = 1024 * 1024;
 
-function uploadOptions(context: IExecuteSingleFunctions): { fileName?: string; maxFileSizeMb?: number } {
-	return context.getNodeParameter('options', {}) as { fileName?: string; maxFileSizeMb?: number };
+type IfFileExists = 'keepBoth' | 'skip' | 'replaceIfDifferent';
+
+interface UploadOptions {
+	fileName?: string;
+	maxFileSizeMb?: number;
+	ifFileExists?: IfFileExists;
+}
+
+function uploadOptions(context: IExecuteSingleFunctions): UploadOptions {
+	return context.getNodeParameter('options', {}) as UploadOptions;
 }
 
 function describeBinaryFields(binary: INodeExecutionData['binary']): string {
@@ -120,55 +142,170 @@ async function uploadBody(context: IExecuteSingleFunctions, upload: UploadPlan, 
 /** Clocks differ between n8n and the service; a file this much older was not ours. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
+/** A gateway error, like a lost answer, may come after the service stored the file. */
+function mayHaveStored(failure: AgoraFailure): boolean {
+	return isUncertain(failure) || (failure.kind === 'http' && failure.status !== undefined && failure.status >= 500);
+}
+
+/** The upload answer's shape for a file of the list (one this item found, or skipped for). */
+function asUploadAnswer(baseUrl: string, groupId: string, file: SharedFile): IDataObject {
+	return {
+		file_url: `${baseUrl}/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(file.file_id)}`,
+		group_id: groupId,
+		file_name: file.file_name,
+		created: file.created,
+		file_id: file.file_id,
+		file_size: file.file_size,
+	};
+}
+
+interface Attempt {
+	startedAt: number;
+	endedAt: number;
+}
+
 /**
- * After a reset or timeout the service may have stored the file although no answer came.
- * A file with the same name and size created since the attempt began is taken as ours.
+ * After an answer that may hide a stored file (5xx, reset, timeout), the list is read again
+ * before the next attempt. Ours is a file with the same name and size, created since the
+ * upload began, not in the list read before it began, and not claimed by another item of
+ * this execution. When several fit, the one created during one of this item's attempts is
+ * ours; if that does not single one out, the node says so instead of guessing or sending again.
  */
 async function findStoredUpload(
 	context: IExecuteSingleFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-	startedAt: number,
-): Promise<INodeExecutionData[] | undefined> {
-	const sent = await planUpload(context);
-	const groupId = readIdentifier(context, 'groupId');
-	for await (const files of sharedFilePages(context, requestData, groupId)) {
-		const stored = files.find(
-			(file) =>
-				file.file_name === sent.fileName &&
-				Number(file.file_size) === sent.fileSize &&
-				Number(file.created) >= startedAt - CLOCK_SKEW_MS,
-		);
-		if (stored) {
-			return [
-				pairedWith(context, {
-					file_url: `${requestData.options.baseURL}/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(String(stored.file_id))}`,
-					group_id: groupId,
-					file_name: stored.file_name,
-					created: stored.created,
-					file_id: stored.file_id,
-					file_size: stored.file_size,
-				}),
-			];
-		}
+	upload: UploadPlan,
+	groupId: string,
+	knownBefore: Set<string>,
+	attempts: Attempt[],
+): Promise<SharedFile | NodeOperationError | undefined> {
+	const began = attempts[0].startedAt;
+	const files = await readSharedFiles(context, groupId, { fresh: true });
+	const candidates: SharedFile[] = [];
+	for (const file of files) {
+		if (!sameFileName(file.file_name, upload.fileName) || file.file_size !== upload.fileSize) continue;
+		if (file.created < began - CLOCK_SKEW_MS || knownBefore.has(file.file_id)) continue;
+		if (await isClaimedFile(context, groupId, file.file_id)) continue;
+		candidates.push(file);
 	}
-	return undefined;
+	if (candidates.length <= 1) return candidates[0];
+	const provable = candidates.filter((file) => attempts.some((attempt) => file.created >= attempt.startedAt - 1000 && file.created <= attempt.endedAt + 1000));
+	if (provable.length === 1) return provable[0];
+	return new NodeOperationError(
+		context.getNode(),
+		`The answer to the upload of "${upload.fileName}" was lost, and ${candidates.length} files of that name and size have appeared in the group since: ${candidates.map((file) => file.file_id).join(', ')}`,
+		{
+			description:
+				'The node cannot tell which one this item stored, so it neither uploads the file again nor picks one. Check the group\'s files (Shared File > Get Many) and delete the extra copies.',
+			itemIndex: context.getItemIndex(),
+		},
+	);
 }
 
-async function uploadWithoutDuplicates(
+/**
+ * Sends the file, retried within the node's budget; before each retry that follows an
+ * uncertain failure it looks for the file, so a file is never stored twice. Returns the
+ * stored file (the service's answer), recorded in this execution's list.
+ */
+async function sendUpload(
+	context: IExecutePaginationFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+	upload: UploadPlan,
+	groupId: string,
+): Promise<IDataObject> {
+	const knownBefore = new Set((await knownSharedFiles(context, groupId))?.map((file) => file.file_id));
+	const headers = requestData.options.headers ?? {};
+	const boundary = String(headers['Content-Type']).split('boundary=')[1];
+	const attempts: Attempt[] = [];
+	let lookFirst = false;
+	// Raised outside the retry loop: it is the answer, not a failure to retry.
+	let ambiguity: NodeOperationError | undefined;
+	const sendOnce = async (): Promise<IDataObject> => {
+		if (lookFirst) {
+			const found = await findStoredUpload(context, upload, groupId, knownBefore, attempts);
+			if (found instanceof NodeOperationError) {
+				ambiguity = found;
+				return {};
+			}
+			if (found) return asUploadAnswer(String(requestData.options.baseURL), groupId, found);
+		}
+		const attempt = { startedAt: Date.now(), endedAt: Infinity };
+		attempts.push(attempt);
+		return await uploadBody(context, upload, boundary)
+			.then(async ({ body, length }) => {
+				const options = { ...requestData.options, body, headers: { ...headers, 'Content-Length': String(length) } };
+				const [answer] = await context.makeRoutingRequest({ ...requestData, options });
+				return answer?.json ?? {};
+			})
+			.catch((error: Error) => {
+				lookFirst = mayHaveStored(describeFailure(error));
+				throw error;
+			})
+			.finally(() => {
+				attempt.endedAt = Date.now();
+			});
+	};
+	const stored = await withRetries(context, sendOnce);
+	if (ambiguity) throw ambiguity;
+	await recordUploadedFile(context, groupId, stored);
+	return stored;
+}
+
+/** Deletes the older files of the name; a file already gone counts as deleted. */
+async function deleteReplaced(context: IExecuteSingleFunctions, groupId: string, stored: IDataObject, older: SharedFile[]): Promise<string[]> {
+	const replaced: string[] = [];
+	for (const file of older) {
+		try {
+			await agoraJson(context, {
+				method: 'DELETE',
+				url: `/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(file.file_id)}`,
+				groupId,
+				fileId: file.file_id,
+			});
+		} catch (error) {
+			if (describeFailure(error).status !== 404) {
+				throw new NodeOperationError(
+					context.getNode(),
+					`Uploaded "${String(stored.file_name)}" as file ${String(stored.file_id)}, but could not delete the older file ${file.file_id}: ${(error as Error).message}`,
+					{
+						description: `The new file stays in the group${replaced.length ? `, and ${replaced.join(', ')} were deleted` : ''}. Delete the older file with Shared File > Delete (File ID ${file.file_id}). ${(error as NodeOperationError).description ?? ''}`.trim(),
+						itemIndex: context.getItemIndex(),
+					},
+				);
+			}
+		}
+		await recordDeletedFile(context, groupId, file.file_id);
+		replaced.push(file.file_id);
+	}
+	return replaced;
+}
+
+/**
+ * One item's upload, after every earlier item of this execution with the same name: with
+ * Skip or Replace If Different the group's list (read once per group per execution) decides
+ * whether the file is sent, and older files of the name go only after a good upload.
+ */
+async function uploadSharedFile(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
-	const startedAt = Date.now();
 	const upload = await planUpload(this);
-	const headers = requestData.options.headers ?? {};
-	const boundary = String(headers['Content-Type']).split('boundary=')[1];
-	const sendOnce = async () => {
-		const { body, length } = await uploadBody(this, upload, boundary);
-		const options = { ...requestData.options, body, headers: { ...headers, 'Content-Length': String(length) } };
-		return await this.makeRoutingRequest({ ...requestData, options });
-	};
-	return await withRetries(this, sendOnce, {
-		recoverUncertain: async () => await findStoredUpload(this, requestData, startedAt),
+	const groupId = readIdentifier(this, 'groupId');
+	const ifFileExists = uploadOptions(this).ifFileExists ?? 'keepBoth';
+	const baseUrl = String(requestData.options.baseURL);
+	return await withFileNameLock(this, groupId, upload.fileName, async () => {
+		if (ifFileExists === 'keepBoth') return [pairedWith(this, await sendUpload(this, requestData, upload, groupId))];
+		const sameName = (await readSharedFiles(this, groupId)).filter((file) => sameFileName(file.file_name, upload.fileName));
+		if (ifFileExists === 'skip') {
+			if (sameName.length) return [pairedWith(this, { ...asUploadAnswer(baseUrl, groupId, sameName[0]), skipped: true })];
+			return [pairedWith(this, { ...(await sendUpload(this, requestData, upload, groupId)), skipped: false })];
+		}
+		// Same name and size counts as unchanged: the API gives no checksum to compare.
+		const unchanged = sameName.find((file) => file.file_size === upload.fileSize);
+		if (unchanged) return [pairedWith(this, { ...asUploadAnswer(baseUrl, groupId, unchanged), skipped: true, replacedFileIds: [] })];
+		const stored = await sendUpload(this, requestData, upload, groupId);
+		const older = sameName.filter((file) => file.file_id !== stored.file_id);
+		const replacedFileIds = await deleteReplaced(this, groupId, stored, older);
+		return [pairedWith(this, { ...stored, skipped: false, replacedFileIds })];
 	});
 }
 
@@ -182,7 +319,7 @@ export const uploadSharedFileOperation: INodePropertyOptions = {
 	routing: {
 		request: { method: 'POST', url: sharedFilesPath },
 		send: { paginate: true, preSend: [prepareUpload] },
-		operations: { pagination: itemRequest(uploadWithoutDuplicates) },
+		operations: { pagination: itemRequest(uploadSharedFile) },
 		output: { postReceive: [singleResult((data) => data)] },
 	},
 };
@@ -205,6 +342,31 @@ export const uploadSharedFileFields: INodeProperties[] = [
 		default: {},
 		displayOptions: { show: showForUpload },
 		options: [
+			{
+				displayName: 'If a File With the Same Name Exists',
+				name: 'ifFileExists',
+				type: 'options',
+				default: 'keepBoth',
+				description: 'What to do when the group already has a file of this name (compared case-insensitively)',
+				options: [
+					{
+						name: 'Upload Anyway',
+						value: 'keepBoth',
+						description: 'Upload the file; the group then holds both',
+					},
+					{
+						name: 'Skip',
+						value: 'skip',
+						description: 'Upload nothing; the output is the existing file (the newest of that name) with skipped: true',
+					},
+					{
+						name: 'Replace If Different',
+						value: 'replaceIfDifferent',
+						description:
+							'A file of that name with the same size counts as unchanged and is skipped; otherwise upload, then delete every older file of that name (replacedFileIds)',
+					},
+				],
+			},
 			{
 				displayName: 'File Name',
 				name: 'fileName',
