@@ -30,8 +30,6 @@ export const MAX_GROUP_FILES = 10_000;
 
 /** Lists kept per process (LRU): one per execution and group. */
 const MAX_CACHED_LISTS = 50;
-/** A list read outside an execution (the editor's pickers, a trigger's poll) is reused this long. */
-const UNSCOPED_MAX_AGE_MS = 15_000;
 /** Even within one execution a list is read again after this long (executions that wait). */
 const SCOPED_MAX_AGE_MS = 10 * 60_000;
 
@@ -173,6 +171,12 @@ export interface ReadSharedFilesOptions {
 	 * one read. Upload's recovery uses it; a trigger's poll should too.
 	 */
 	fresh?: boolean | number;
+	/**
+	 * Outside an execution (the editor's pickers, a trigger's poll: no execution id) a list is
+	 * only shared by callers in flight at once, so a poll sees the current list. A picker may
+	 * reuse a read this recent (ms), e.g. while the user types.
+	 */
+	maxAgeMs?: number;
 }
 
 /**
@@ -187,11 +191,14 @@ export async function readSharedFiles(
 ): Promise<SharedFile[]> {
 	const { list, scoped } = await cachedList(context, groupId);
 	const now = Date.now();
-	const readSince =
-		options.fresh === true ? now : typeof options.fresh === 'number' ? options.fresh : now - (scoped ? SCOPED_MAX_AGE_MS : UNSCOPED_MAX_AGE_MS);
-	if (list.read && list.readStartedAt >= readSince) return withChanges(list, list.read);
+	const freshSince = options.fresh === true ? now : typeof options.fresh === 'number' ? options.fresh : undefined;
+	const maxAgeMs = options.maxAgeMs ?? (scoped ? SCOPED_MAX_AGE_MS : 0);
+	if (list.read && list.readStartedAt >= (freshSince ?? now - maxAgeMs) && (freshSince !== undefined || maxAgeMs > 0)) {
+		return withChanges(list, list.read);
+	}
+	// A read in flight is always current enough, unless one that began later is asked for.
 	let inFlight = list.inFlight;
-	if (!inFlight || list.inFlightStartedAt < readSince) {
+	if (!inFlight || list.inFlightStartedAt < (freshSince ?? -Infinity)) {
 		const startedAt = now;
 		const reading = readAllPages(context, groupId).then((read) => {
 			if (startedAt >= list.readStartedAt) {
