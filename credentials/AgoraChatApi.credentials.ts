@@ -8,9 +8,9 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp } from '../agora/appUrl';
-import { bearerToken, DEFAULT_TOKEN_TTL_SECONDS, fetchClientCredentialsToken } from '../agora/bearerToken';
-import { DEFAULT_REQUESTS_PER_SECOND, waitForRequestSlot } from '../agora/requestBudget';
+import { AGORA_APP_URL_EXPRESSION, parseAgoraApp } from '../agora/appUrl';
+import { bearerToken, clientCredentialsToken, DEFAULT_TOKEN_TTL_SECONDS } from '../agora/bearerToken';
+import { DEFAULT_REQUESTS_PER_SECOND } from '../agora/requestBudget';
 
 /*
  * Names fixed by the product spec. Declared as constants because n8n's lint takes any field
@@ -144,7 +144,7 @@ export class AgoraChatApi implements ICredentialType {
 				'Agora Chat accepts 100 calls per second per App Key. The node spaces its calls to stay under this number (per n8n process: lower it when several workers or other systems use the same app). 0 turns spacing off.',
 		},
 		{
-			// Filled by preAuthentication and refreshed by n8n when the service answers 401.
+			// Filled by preAuthentication while empty; a token the service refuses is renewed by the node.
 			displayName: 'Access Token',
 			name: 'accessToken',
 			type: 'hidden',
@@ -153,22 +153,22 @@ export class AgoraChatApi implements ICredentialType {
 		},
 	];
 
+	/**
+	 * n8n calls this for every request while the stored token is empty: all of them share one
+	 * token request per credential and process. A token the service refuses later is renewed
+	 * by the node (see nodes/ChatGroup/shared/transport.ts), also once per process.
+	 */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
 		if (credentials.tokenSource !== 'clientCredentials') return {};
-		return { accessToken: await fetchClientCredentialsToken(this.helpers, credentials) };
+		return { accessToken: await clientCredentialsToken(this.helpers, credentials) };
 	}
 
-	/**
-	 * Runs right before every request made with this credential, retries included, so it is
-	 * also where the app key's request budget is kept.
-	 */
+	/** Refuses a credential that cannot be right (host with a path, empty names) before anything is sent. */
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		const app = parseAgoraApp(credentials);
-		const perSecond = credentials.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND;
-		await waitForRequestSlot(agoraAppUrl(app), Number(perSecond));
+		parseAgoraApp(credentials);
 		return {
 			...requestOptions,
 			headers: { ...requestOptions.headers, Authorization: `Bearer ${bearerToken(credentials)}` },

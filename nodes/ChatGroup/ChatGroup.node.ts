@@ -1,7 +1,6 @@
 import { NodeConnectionTypes } from 'n8n-workflow';
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 
-import { AGORA_APP_URL_EXPRESSION } from '../../agora/appUrl';
 import { searchFiles, searchGroups } from './methods/listSearch';
 import { announcementDescription } from './resources/announcement';
 import { sharedFileDescription } from './resources/sharedFile';
@@ -28,12 +27,14 @@ export class ChatGroup implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
+		// No baseURL here: the item hook sets the credential's app URL in code, not by an expression per item.
+		// Every answer comes back as it is (status, headers, body) and is judged in shared/errors.ts.
 		requestDefaults: {
-			baseURL: AGORA_APP_URL_EXPRESSION,
 			headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
 			json: true,
+			ignoreHttpStatusErrors: true,
 		},
-		// Every operation is sent through this hook (routing sets `paginate`): retries and errors live there.
+		// Every operation is sent through this hook (routing sets `paginate`): app URL, pacing, retries and errors live there.
 		requestOperations: { pagination: sendWithRetries },
 		properties: [
 			{

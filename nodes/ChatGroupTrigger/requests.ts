@@ -1,38 +1,18 @@
-import { sleep } from 'n8n-workflow';
-import type { IDataObject, IHttpRequestOptions, IN8nHttpFullResponse, IPollFunctions } from 'n8n-workflow';
+import type { IDataObject, IN8nHttpFullResponse, IPollFunctions } from 'n8n-workflow';
 
 import { agoraAppUrl, parseAgoraApp } from '../../agora/appUrl';
-import { describeFailure, isRetryable, toNodeError } from '../ChatGroup/shared/errors';
 import type { FailureContext } from '../ChatGroup/shared/errors';
-import { CREDENTIAL_TYPE, DEFAULT_RETRY_POLICY, envelopeData, retryDelayMs } from '../ChatGroup/shared/transport';
+import { agoraRequest, CREDENTIAL_TYPE, envelopeData } from '../ChatGroup/shared/transport';
+import type { AgoraRequest } from '../ChatGroup/shared/transport';
 
 /** The app's base URL, built from the credential as the node's requests build it. */
 export async function appUrlOf(context: IPollFunctions): Promise<string> {
 	return agoraAppUrl(parseAgoraApp(await context.getCredentials(CREDENTIAL_TYPE)));
 }
 
-/** One authenticated request, retried as every request of the package is. */
-export async function pollRequest(
-	context: IPollFunctions,
-	request: Omit<IHttpRequestOptions, 'baseURL'>,
-	failureContext: FailureContext,
-): Promise<IN8nHttpFullResponse> {
-	const options: IHttpRequestOptions = { ...request, baseURL: await appUrlOf(context), returnFullResponse: true };
-	const policy = DEFAULT_RETRY_POLICY;
-	let waitedMs = 0;
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, options)) as IN8nHttpFullResponse;
-		} catch (error) {
-			const failure = describeFailure(error);
-			const delayMs = retryDelayMs(policy, attempt, failure);
-			if (!isRetryable(failure) || attempt > policy.maxRetries || waitedMs + delayMs > policy.maxTotalWaitMs) {
-				throw toNodeError(context.getNode(), failure, { ...failureContext, attempts: attempt }, 0);
-			}
-			waitedMs += delayMs;
-			await sleep(delayMs);
-		}
-	}
+/** One authenticated request, judged and retried as every request of the package is. */
+export async function pollRequest(context: IPollFunctions, request: AgoraRequest, failureContext: FailureContext): Promise<IN8nHttpFullResponse> {
+	return await agoraRequest(context, request, { about: failureContext });
 }
 
 const PAGE_SIZE = 1000;

@@ -11,6 +11,12 @@ export const APP_ID = randomBytes(16).toString('hex');
 export const APP_CERTIFICATE = randomBytes(16).toString('hex');
 export const CLIENT_ID = `YXA6-${randomBytes(8).toString('hex')}`;
 export const CLIENT_SECRET = `YXA6-${randomBytes(16).toString('base64url')}`;
+/**
+ * Each test gets its own client secret (starting with CLIENT_SECRET, so leak checks still
+ * find it): the node keeps Easemob tokens per process, and the emulator forgets them on reset.
+ */
+let secretCount = 0;
+const nextClientSecret = () => `${CLIENT_SECRET}-${++secretCount}`;
 
 export interface TestBed {
 	emulator: AgoraChatEmulator;
@@ -32,7 +38,7 @@ export function useTestBed({ binaryMode = 'inline' }: { binaryMode?: 'inline' | 
 	});
 	beforeEach(() => {
 		bed.emulator.reset();
-		bed.emulator.configure({ downloadHeaders: 'full', rateLimitPerSecond: 0 });
+		bed.emulator.configure({ downloadHeaders: 'full', rateLimitPerSecond: 0, clientSecret: nextClientSecret() });
 		bed.emulator.createGroup(GROUP_ID);
 		bed.engine.useCredentials(appTokenCredentials(bed.emulator));
 	});
@@ -61,7 +67,7 @@ export function appCertificateCredentials(emulator: AgoraChatEmulator): ICredent
 }
 
 export function clientCredentials(emulator: AgoraChatEmulator): ICredentialDataDecryptedObject {
-	return { ...appLocation(emulator), tokenSource: 'clientCredentials', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
+	return { ...appLocation(emulator), tokenSource: 'clientCredentials', clientId: CLIENT_ID, clientSecret: emulator.config.clientSecret };
 }
 
 export function binaryItem(content: Buffer, fileName: string, mimeType = 'application/octet-stream', json: IDataObject = {}): INodeExecutionData {

@@ -3,7 +3,7 @@ import type { INode, INodeTypes, JsonObject } from 'n8n-workflow';
 
 import { AGORA_APP_URL_EXPRESSION, agoraAppUrl, parseAgoraApp, parseAgoraOrigin } from '../../agora/appUrl';
 import { pageSizeFor } from '../../nodes/ChatGroup/shared/sharedFileList';
-import { describeFailure, isRetryable, isUncertain, parseRetryAfter, toNodeError } from '../../nodes/ChatGroup/shared/errors';
+import { AgoraAnswerFailure, describeAnswer, describeFailure, isRetryable, isUncertain, parseRetryAfter, toNodeError } from '../../nodes/ChatGroup/shared/errors';
 import { fileNameFromContentDisposition, mimeTypeFromName, specificMimeType } from '../../nodes/ChatGroup/shared/fileNames';
 import { encodeFormFileName, multipartContentType, multipartFrame, newBoundary } from '../../nodes/ChatGroup/shared/multipart';
 import { retryOptions } from '../../nodes/ChatGroup/shared/retryOptions';
@@ -68,32 +68,29 @@ describe('file names and types of downloads', () => {
 });
 
 describe('failures', () => {
-	const httpError = (status: number, data: unknown, headers: Record<string, string> = {}) =>
-		Object.assign(new Error('Request failed'), { response: { status, statusText: 'X', headers, data } });
-
-	it('reads the service error JSON, also from a binary (download) body, through wrapping errors', () => {
+	it('reads the service error JSON and Retry-After from a plain answer, also a binary (download) body', () => {
 		const body = { error: 'reach_limit', error_description: 'This request has reached api limit.' };
-		const wrapped = new NodeApiError(node, httpError(429, Buffer.from(JSON.stringify(body)), { 'retry-after': '2' }) as unknown as JsonObject);
-		expect(describeFailure(wrapped)).toMatchObject({
+		expect(describeAnswer({ status: 429, headers: { 'Retry-After': '2' }, body: Buffer.from(JSON.stringify(body)) })).toMatchObject({
 			kind: 'http',
 			status: 429,
 			error: 'reach_limit',
 			description: 'This request has reached api limit.',
 			retryAfterMs: 2000,
 		});
+		expect(describeAnswer({ status: 204, headers: {}, body: '' })).toBeUndefined();
 	});
 
-	it('reads n8n 1.x wrappers, which keep only the status and the parsed body', () => {
-		const wrapper = Object.assign(new Error('Authorization failed - please check your credentials'), {
-			httpCode: '429',
-			context: { data: { error: 'resource_limited', error_description: 'You have exceeded the limit of the community edition' } },
-		});
-		expect(describeFailure(wrapper)).toEqual({
-			kind: 'http',
-			status: 429,
-			error: 'resource_limited',
-			description: 'You have exceeded the limit of the community edition',
-		});
+	it('finds a judged answer through whatever n8n wraps around it', () => {
+		const judged = new AgoraAnswerFailure({ kind: 'http', status: 503 });
+		expect(describeFailure(new NodeApiError(node, judged as unknown as JsonObject))).toEqual({ kind: 'http', status: 503 });
+	});
+
+	it('keeps an unknown error as it is: not retried, not taken for a lost connection', () => {
+		const failure = describeFailure(new NodeApiError(node, new TypeError("Cannot read properties of undefined (reading 'pipe')") as unknown as JsonObject));
+		expect(failure).toMatchObject({ kind: 'other', message: "Cannot read properties of undefined (reading 'pipe')" });
+		expect(isRetryable(failure)).toBe(false);
+		expect(isUncertain(failure)).toBe(false);
+		expect(toNodeError(node, failure, {}, 0).message).toBe("Cannot read properties of undefined (reading 'pipe')");
 	});
 
 	it('retries rate limits, 5xx and lost connections, but not quota or client errors', () => {

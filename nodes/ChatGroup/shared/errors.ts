@@ -1,9 +1,20 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { INode, JsonObject } from 'n8n-workflow';
 
+/**
+ * The one place that judges what came back from the service. Every request is sent with
+ * `ignoreHttpStatusErrors`, so an answer arrives as plain status, headers and body on every
+ * n8n version; only failures to get any answer (resets, timeouts) arrive as thrown errors.
+ */
+
 /** What went wrong with one request, reduced to plain data (no request config, so no token). */
 export interface AgoraFailure {
-	kind: 'http' | 'network' | 'timeout' | 'input' | 'unexpected';
+	/**
+	 * `http`: the service answered with an error; `network`/`timeout`: no (whole) answer;
+	 * `input`: refused before sending; `unexpected`: a success status with a body that is not
+	 * what the operation expects; `other`: anything else (a bug, the binary store, n8n itself).
+	 */
+	kind: 'http' | 'network' | 'timeout' | 'input' | 'unexpected' | 'other';
 	status?: number;
 	/** The service's `error` code, e.g. `reach_limit`. */
 	error?: string;
@@ -13,9 +24,28 @@ export interface AgoraFailure {
 	retryAfterMs?: number;
 	/** Node.js / axios error code for transport failures, e.g. ECONNRESET. */
 	code?: string;
-	/** The message of a refusal made before sending (input errors). */
+	/** The failure's own message (refusals before sending, unknown errors). */
 	message?: string;
 	hint?: string;
+	/** The error itself, for failures the node does not know: shown to the user as it is. */
+	original?: Error;
+}
+
+/** An answer as every n8n version hands it over with `ignoreHttpStatusErrors` and the full response. */
+export interface AgoraAnswer {
+	status: number;
+	statusText?: string;
+	headers: Record<string, unknown>;
+	/** Parsed JSON, text or bytes; a streamed body must be read before it is judged. */
+	body: unknown;
+}
+
+/** A judged answer that is not a success, travelling from the judge to the retry loop. */
+export class AgoraAnswerFailure extends Error {
+	constructor(readonly failure: AgoraFailure) {
+		super(failure.description || failure.error || `HTTP ${failure.status}`);
+		this.name = 'AgoraAnswerFailure';
+	}
 }
 
 /** The body ended before the length the service declared: a transport failure, retried. */
@@ -43,8 +73,8 @@ export class AgoraUnexpectedResponseError extends Error {
 }
 
 export interface FailureContext {
-	resource: string;
-	operation: string;
+	resource?: string;
+	operation?: string;
 	groupId?: string;
 	fileId?: string;
 	attempts?: number;
@@ -55,19 +85,16 @@ interface ErrorLike {
 	message?: string;
 	code?: string;
 	hint?: string;
-	field?: string;
 	cause?: unknown;
 	/** n8n 1.x keeps the wrapped error here when it is not an Error instance. */
 	errorResponse?: unknown;
-	httpCode?: string | null;
-	context?: { data?: unknown };
-	response?: { status?: number; statusText?: string; headers?: Record<string, unknown>; data?: unknown };
 }
 
+/** The error and what it wraps: n8n wraps transport errors in its own, the Node.js code sits below. */
 function causeChain(error: unknown): ErrorLike[] {
 	const chain: ErrorLike[] = [];
 	let current: unknown = error;
-	while (current && typeof current === 'object' && chain.length < 10) {
+	while (current && typeof current === 'object' && chain.length < 10 && !chain.includes(current as ErrorLike)) {
 		chain.push(current as ErrorLike);
 		current = (current as ErrorLike).cause ?? (current as ErrorLike).errorResponse;
 	}
@@ -96,6 +123,7 @@ function parseErrorBody(data: unknown): { error?: string; description?: string }
 
 /** `Retry-After` is seconds or an HTTP date; the service documents neither, so both are read. */
 export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+	if (Array.isArray(value)) return parseRetryAfter(value[0], now);
 	if (typeof value !== 'string' && typeof value !== 'number') return undefined;
 	const text = String(value).trim();
 	if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
@@ -103,63 +131,79 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
 	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+function headerValue(headers: Record<string, unknown>, name: string): unknown {
+	const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+	return key === undefined ? undefined : headers[key];
+}
+
+/** Judges an answer: `undefined` for a success, else what went wrong. */
+export function describeAnswer(answer: AgoraAnswer): AgoraFailure | undefined {
+	if (answer.status >= 200 && answer.status < 300) return undefined;
+	return {
+		kind: 'http',
+		status: answer.status,
+		statusText: answer.statusText,
+		retryAfterMs: parseRetryAfter(headerValue(answer.headers, 'retry-after')),
+		...parseErrorBody(answer.body),
+	};
+}
+
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT']);
+/** Codes of a connection that failed or broke off; anything else is not the network's doing. */
 const NETWORK_CODES = new Set([
 	'ECONNRESET',
 	'ECONNREFUSED',
 	'EPIPE',
 	'ENOTFOUND',
 	'EAI_AGAIN',
+	'ECONNABORTED',
 	'EHOSTUNREACH',
 	'ENETUNREACH',
-	'ERR_BAD_RESPONSE',
 	'ERR_STREAM_PREMATURE_CLOSE',
-	'ECONNABORTED',
+	'INCOMPLETE_DOWNLOAD',
 ]);
+const OWN_INPUT_ERRORS = new Set(['AgoraCredentialInputError', 'AgoraTokenInputError']);
 
+/** The deepest error in the chain: the one that says what really happened. */
+function rootError(chain: ErrorLike[]): Error | undefined {
+	for (let index = chain.length - 1; index >= 0; index--) {
+		if (chain[index] instanceof Error) return chain[index] as Error;
+	}
+	return undefined;
+}
+
+/** The failure behind each error the node raised, so a caller can still ask what it was (a 404 on delete). */
+const failureOfNodeError = new WeakMap<object, AgoraFailure>();
+
+/** Judges an error thrown instead of an answer: a judged answer, a transport failure, or something else. */
 export function describeFailure(error: unknown): AgoraFailure {
+	const raised = error && typeof error === 'object' ? failureOfNodeError.get(error) : undefined;
+	if (raised) return raised;
 	const chain = causeChain(error);
-	const input = chain.find(
-		// The credential's own refusals (host, org/app, token fields), raised inside n8n's request helper.
-		(level) => level.name === 'AgoraCredentialInputError' || level.name === 'AgoraTokenInputError',
-	);
+	const judged = chain.find((level): level is AgoraAnswerFailure => level instanceof AgoraAnswerFailure);
+	if (judged) return judged.failure;
+	const tokenAnswer = chain.find((level) => level.name === 'AgoraTokenRequestFailure') as { answer?: AgoraAnswer } | undefined;
+	if (tokenAnswer?.answer) return describeAnswer(tokenAnswer.answer) ?? { kind: 'other', message: 'The token request failed' };
+	// The credential's own refusals (host, org/app, token fields), raised inside n8n's request helper.
+	const input = chain.find((level) => OWN_INPUT_ERRORS.has(level.name ?? ''));
 	if (input) return { kind: 'input', message: input.message, hint: input.hint };
 	const unexpected = chain.find((level) => level.name === 'AgoraUnexpectedResponseError');
 	if (unexpected) return { kind: 'unexpected', message: unexpected.message, hint: unexpected.hint };
-	const incomplete = chain.find((level) => level.name === 'AgoraIncompleteDownloadError');
-	if (incomplete) return { kind: 'network', code: 'INCOMPLETE_DOWNLOAD', message: incomplete.message };
-
-	// A 2xx on an error means the body broke off after the headers: a transport failure.
-	const withResponse = chain.find((level) => typeof level.response?.status === 'number' && level.response.status >= 300);
-	if (withResponse?.response) {
-		const { status, statusText, headers, data } = withResponse.response;
-		return {
-			kind: 'http',
-			status,
-			statusText,
-			retryAfterMs: parseRetryAfter(headers?.['retry-after']),
-			...parseErrorBody(data),
-		};
-	}
-
-	// n8n rewords transport errors; the original code and message sit further down the chain.
-	// Where only n8n's wrapper tells the status (its httpCode), the body is in its context.
-	const wrapped = chain.find((level) => Number(level.httpCode) >= 300);
-	if (wrapped) return { kind: 'http', status: Number(wrapped.httpCode), ...parseErrorBody(wrapped.context?.data) };
 
 	const code = chain.map((level) => level.code).find((value) => typeof value === 'string');
 	const messages = chain.map((level) => level.message ?? '').join('\n');
-	if ((code && TIMEOUT_CODES.has(code) && /timeout|timed out/i.test(messages)) || /timeout of \d+ms exceeded/i.test(messages)) {
+	if ((code !== undefined && TIMEOUT_CODES.has(code)) || /timeout of \d+ms exceeded/i.test(messages)) {
 		return { kind: 'timeout', code: code ?? 'ETIMEDOUT' };
 	}
-	if (code && NETWORK_CODES.has(code)) return { kind: 'network', code };
-	if (/socket hang up|aborted|premature close|ECONNRESET/i.test(messages)) {
-		return { kind: 'network', code: code ?? 'ECONNRESET' };
-	}
-	return { kind: 'network', code, message: chain[0]?.message };
+	const incomplete = chain.find((level) => level.code === 'INCOMPLETE_DOWNLOAD');
+	if (incomplete) return { kind: 'network', code: 'INCOMPLETE_DOWNLOAD', message: incomplete.message };
+	if (code !== undefined && NETWORK_CODES.has(code)) return { kind: 'network', code };
+	if (/socket hang up/i.test(messages)) return { kind: 'network', code: 'ECONNRESET' };
+	const original = rootError(chain);
+	return { kind: 'other', code, message: original?.message ?? String(error), original };
 }
 
-/** Transient by the API's own account: rate limit (not quota), gateway errors, lost connections. */
+/** Transient by the API's own account: rate limit (not quota), 5xx, lost connections. */
 export function isRetryable(failure: AgoraFailure): boolean {
 	if (failure.kind === 'timeout' || failure.kind === 'network') return true;
 	if (failure.kind !== 'http' || failure.status === undefined) return false;
@@ -167,9 +211,18 @@ export function isRetryable(failure: AgoraFailure): boolean {
 	return failure.status === 500 || failure.status === 502 || failure.status === 503 || failure.status === 504;
 }
 
-/** Whether the service may have acted on the request although no answer arrived. */
+/** The service's "slow down": the pacer of the app key backs off on it. */
+export function isRateLimited(failure: AgoraFailure): boolean {
+	return failure.kind === 'http' && failure.status === 429 && failure.error !== 'resource_limited';
+}
+
+/**
+ * Whether the service may have acted on the request although no success came back: a 5xx
+ * (a gateway answers when the service behind it may have finished), a reset, a timeout.
+ */
 export function isUncertain(failure: AgoraFailure): boolean {
 	if (failure.kind === 'timeout') return true;
+	if (failure.kind === 'http') return failure.status !== undefined && failure.status >= 500;
 	return failure.kind === 'network' && failure.code !== 'ECONNREFUSED' && failure.code !== 'ENOTFOUND' && failure.code !== 'EAI_AGAIN';
 }
 
@@ -237,7 +290,19 @@ function transportDescription(failure: AgoraFailure, context: FailureContext): s
 }
 
 /** The error a user sees: the service's own words first, then what to check. */
-export function toNodeError(node: INode, failure: AgoraFailure, context: FailureContext, itemIndex: number): NodeApiError | NodeOperationError {
+export function toNodeError(node: INode, failure: AgoraFailure, context: FailureContext, itemIndex?: number): NodeApiError | NodeOperationError {
+	const error = nodeErrorFor(node, failure, context, itemIndex);
+	failureOfNodeError.set(error, failure);
+	return error;
+}
+
+function nodeErrorFor(node: INode, failure: AgoraFailure, context: FailureContext, itemIndex?: number): NodeApiError | NodeOperationError {
+	if (failure.kind === 'other') {
+		// Not a failure the node knows: the error keeps its own message (n8n's own errors stay as they are).
+		const original = failure.original;
+		if (original instanceof NodeApiError || original instanceof NodeOperationError) return original;
+		return new NodeOperationError(node, original ?? new Error(failure.message ?? 'Unknown error'), { itemIndex });
+	}
 	if (failure.kind === 'input' || failure.kind === 'unexpected') {
 		return new NodeOperationError(node, failure.message ?? 'Invalid input', {
 			description: failure.hint,

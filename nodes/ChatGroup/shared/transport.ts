@@ -1,19 +1,33 @@
 import { sleep } from 'n8n-workflow';
 import type {
 	DeclarativeRestApiSettings,
+	ICredentialDataDecryptedObject,
 	IDataObject,
-	IN8nHttpFullResponse,
+	IExecuteFunctions,
 	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
+	IHttpRequestMethods,
 	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+	IN8nHttpFullResponse,
 	INodeExecutionData,
+	IPollFunctions,
+	PostReceiveAction,
 } from 'n8n-workflow';
 
-import { describeFailure, isRetryable, isUncertain, toNodeError } from './errors';
-import type { AgoraFailure, FailureContext } from './errors';
+import { agoraAppUrl, parseAgoraApp } from '../../../agora/appUrl';
+import { clientCredentialsKey, clientCredentialsToken, issuedTokenGeneration } from '../../../agora/bearerToken';
+import { DEFAULT_REQUESTS_PER_SECOND, waitForRequestSlot } from '../../../agora/requestBudget';
+import { AgoraAnswerFailure, describeAnswer, describeFailure, isRetryable, isUncertain, toNodeError } from './errors';
+import type { AgoraAnswer, AgoraFailure, FailureContext } from './errors';
 import { nameItemInError, readIdentifier, requireIdentifiers } from './validation';
 
 export const CREDENTIAL_TYPE = 'agoraChatApi';
+
+/** Every n8n context that can send a request with the node's credential. */
+export type AgoraContext = IExecuteSingleFunctions | IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
+
+// ---- retry policy and the per-item budget ---------------------------------------------------
 
 export interface RetryPolicy {
 	maxRetries: number;
@@ -28,6 +42,9 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 	baseDelayMs: 500,
 	maxDelayMs: 15_000,
 };
+
+/** n8n's own default for a declarative node's request (Request Options > Timeout unset). */
+export const DEFAULT_TIMEOUT_MS = 300_000;
 
 function readNumber(context: IExecuteSingleFunctions, name: string, fallback: number): number {
 	const value = context.getNodeParameter(`requestOptions.${name}`, fallback) as unknown;
@@ -49,6 +66,287 @@ export function retryDelayMs(policy: RetryPolicy, retryNumber: number, failure: 
 	return Math.round(step * (0.5 + Math.random() / 2));
 }
 
+/** Thrown when the execution was cancelled while the node waited. */
+export class AgoraCancelledError extends Error {
+	constructor() {
+		super('The execution was cancelled');
+		this.name = 'AgoraCancelledError';
+	}
+}
+
+/**
+ * What one item may still spend on retries, shared by every request made for it (a look-up
+ * inside an upload draws on the same Max Total Retry Wait), and the execution's cancel signal.
+ */
+export class RetryBudget {
+	private waitedMs = 0;
+
+	constructor(
+		readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+		readonly signal?: AbortSignal,
+	) {}
+
+	/** Whether a wait of `delayMs` still fits in Max Total Retry Wait. */
+	allows(delayMs: number): boolean {
+		return this.waitedMs + delayMs <= this.policy.maxTotalWaitMs;
+	}
+
+	/** Waits, and stops at once when the execution is cancelled (n8n 1.x's `sleep` takes no signal). */
+	async wait(delayMs: number): Promise<void> {
+		this.waitedMs += delayMs;
+		await abortableSleep(delayMs, this.signal);
+	}
+
+	throwIfCancelled(): void {
+		if (this.signal?.aborted) throw new AgoraCancelledError();
+	}
+}
+
+export async function abortableSleep(delayMs: number, signal?: AbortSignal): Promise<void> {
+	if (!signal) return await sleep(delayMs);
+	if (signal.aborted) throw new AgoraCancelledError();
+	await new Promise<void>((resolve, reject) => {
+		const onAbort = () => reject(new AgoraCancelledError());
+		signal.addEventListener('abort', onAbort, { once: true });
+		sleep(delayMs).then(
+			() => {
+				signal.removeEventListener('abort', onAbort);
+				resolve();
+			},
+			reject,
+		);
+	});
+}
+
+function cancelSignalOf(context: AgoraContext): AbortSignal | undefined {
+	const withSignal = context as { getExecutionCancelSignal?: () => AbortSignal | undefined };
+	return typeof withSignal.getExecutionCancelSignal === 'function' ? withSignal.getExecutionCancelSignal() : undefined;
+}
+
+const itemBudgets = new WeakMap<object, RetryBudget>();
+
+/**
+ * The budget of the item a declarative context runs for. The item hook's context and the
+ * item's own context (its prototype) share one budget.
+ */
+export function itemRetryBudget(context: IExecuteSingleFunctions): RetryBudget {
+	const owner = itemBudgets.has(context) ? context : (Object.getPrototypeOf(context) as object | null);
+	const existing = owner ? itemBudgets.get(owner) : undefined;
+	if (existing) return existing;
+	const budget = new RetryBudget(readRetryPolicy(context), cancelSignalOf(context));
+	itemBudgets.set(context, budget);
+	return budget;
+}
+
+// ---- the app a credential points at ---------------------------------------------------------
+
+/** Where requests go and how they are paced and authenticated, read from the credential. */
+export interface AgoraApp {
+	/** `https://{host}/{org}/{app}`: every request's baseURL, built in code, never per item by an expression. */
+	baseUrl: string;
+	requestsPerSecond: number;
+	tokenSource: string;
+	/** For Client ID + Client Secret: the hash that identifies the credential's tokens. */
+	tokenKey?: string;
+}
+
+function appOf(credentials: ICredentialDataDecryptedObject): AgoraApp {
+	const tokenSource = String(credentials.tokenSource ?? 'appToken');
+	const perSecond = Number(credentials.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND);
+	return {
+		baseUrl: agoraAppUrl(parseAgoraApp(credentials)),
+		requestsPerSecond: Number.isFinite(perSecond) ? perSecond : DEFAULT_REQUESTS_PER_SECOND,
+		tokenSource,
+		tokenKey: tokenSource === 'clientCredentials' ? clientCredentialsKey(credentials) : undefined,
+	};
+}
+
+/** Per process, per execution and credential (credentials may change between executions), bounded. */
+const MAX_REMEMBERED_APPS = 200;
+const appsByExecution = new Map<string, Promise<AgoraApp>>();
+
+/** Only a running execution's items share the app (editor look-ups and polls read the credential anew). */
+function executionKey(context: AgoraContext): string | undefined {
+	if (!isItemContext(context)) return undefined;
+	const credentialId = context.getNode().credentials?.[CREDENTIAL_TYPE]?.id;
+	let executionId: string | undefined;
+	try {
+		executionId = context.getExecutionId();
+	} catch {
+		executionId = undefined;
+	}
+	return executionId && credentialId ? `${executionId}\n${credentialId}` : undefined;
+}
+
+/** The app of the node's credential; read once per execution. Refusals name the field to fix. */
+export async function resolveApp(context: AgoraContext): Promise<AgoraApp> {
+	return await rememberedApp(context).catch((error: Error) => {
+		throw toNodeError(context.getNode(), describeFailure(error), {}, isItemContext(context) ? context.getItemIndex() : undefined);
+	});
+}
+
+async function rememberedApp(context: AgoraContext): Promise<AgoraApp> {
+	const key = executionKey(context);
+	const remembered = key ? appsByExecution.get(key) : undefined;
+	if (remembered) return await remembered;
+	const app = context.getCredentials(CREDENTIAL_TYPE).then(appOf);
+	if (key) {
+		appsByExecution.set(key, app);
+		while (appsByExecution.size > MAX_REMEMBERED_APPS) appsByExecution.delete(appsByExecution.keys().next().value as string);
+		app.catch(() => appsByExecution.delete(key));
+	}
+	return await app;
+}
+
+// ---- sending, judging, retrying -------------------------------------------------------------
+
+export interface RetryHooks<T> {
+	/**
+	 * Called after a failure the service may have acted on (5xx, reset, timeout). Returns the
+	 * result if it did, so that the request is not sent twice.
+	 */
+	recoverUncertain?: () => Promise<T | undefined>;
+}
+
+interface SendOptions<T> extends RetryHooks<T> {
+	budget: RetryBudget;
+	about: FailureContext;
+	itemIndex?: number;
+}
+
+/**
+ * Sends one logical request: waits for the app key's pace, retries what the service calls
+ * transient (429 reach_limit, 5xx, resets, timeouts) within the item's budget, renews an
+ * Easemob token the service refused (once), and turns every other failure into the error the
+ * user sees.
+ */
+async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: () => Promise<T>, options: SendOptions<T>): Promise<T> {
+	const { budget } = options;
+	let renewedToken = false;
+	for (let attempt = 1; ; attempt++) {
+		budget.throwIfCancelled();
+		await waitForRequestSlot(app.baseUrl, app.requestsPerSecond);
+		const tokenGeneration = app.tokenKey ? issuedTokenGeneration(app.tokenKey) : 0;
+		const outcome = await send().then(
+			(value) => ({ value }),
+			(error: unknown) => ({ error }),
+		);
+		if ('value' in outcome) return outcome.value;
+		if (budget.signal?.aborted) throw outcome.error;
+		const failure = describeFailure(outcome.error);
+		if (failure.kind === 'http' && failure.status === 401 && app.tokenKey && !renewedToken) {
+			renewedToken = true;
+			await renewClientToken(context, tokenGeneration);
+			continue;
+		}
+		if (options.recoverUncertain && isUncertain(failure)) {
+			const recovered = await options.recoverUncertain();
+			if (recovered !== undefined) return recovered;
+		}
+		const delayMs = retryDelayMs(budget.policy, attempt, failure);
+		if (!isRetryable(failure) || attempt > budget.policy.maxRetries || !budget.allows(delayMs)) {
+			throw toNodeError(context.getNode(), failure, { ...options.about, attempts: attempt }, options.itemIndex);
+		}
+		await budget.wait(delayMs);
+	}
+}
+
+/** A new Easemob token after a 401, unless another request of this process already renewed it. */
+async function renewClientToken(context: AgoraContext, refusedGeneration: number): Promise<void> {
+	const credentials = await context.getCredentials(CREDENTIAL_TYPE);
+	await clientCredentialsToken(context.helpers, credentials, refusedGeneration);
+}
+
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** Error answers to streamed requests arrive unread; they are small JSON, read them to judge them. */
+async function readBody(body: unknown): Promise<unknown> {
+	const stream = body as AsyncIterable<Buffer> | undefined;
+	if (!stream || typeof (stream as unknown as { pipe?: unknown }).pipe !== 'function' || !(Symbol.asyncIterator in stream)) return body;
+	const chunks: Buffer[] = [];
+	let length = 0;
+	for await (const chunk of stream) {
+		const bytes = Buffer.from(chunk);
+		if (length < MAX_ERROR_BODY_BYTES) chunks.push(bytes);
+		length += bytes.length;
+	}
+	return Buffer.concat(chunks);
+}
+
+/** Turns a full response into an answer, or throws the judged failure for the retry loop. */
+export async function judgeResponse(response: IN8nHttpFullResponse): Promise<IN8nHttpFullResponse> {
+	const answer: AgoraAnswer = {
+		status: response.statusCode,
+		statusText: response.statusMessage,
+		headers: response.headers ?? {},
+		body: response.body,
+	};
+	if (answer.status >= 200 && answer.status < 300) return response;
+	answer.body = await readBody(response.body);
+	const failure = describeAnswer(answer);
+	if (failure) throw new AgoraAnswerFailure(failure);
+	return response;
+}
+
+export interface AgoraRequest {
+	method: IHttpRequestMethods;
+	/** Path below the app, e.g. `/chatgroups/{id}/share_files` (ids already encoded). */
+	url: string;
+	qs?: IDataObject;
+	body?: IHttpRequestOptions['body'];
+	headers?: IDataObject;
+	/** Parse and send JSON (default true). */
+	json?: boolean;
+	encoding?: IHttpRequestOptions['encoding'];
+	timeout?: number;
+	proxy?: IHttpRequestOptions['proxy'];
+	skipSslCertificateValidation?: boolean;
+}
+
+export interface AgoraRequestOptions {
+	/** The item's retry budget; by default the item's own (declarative contexts) or a fresh one. */
+	budget?: RetryBudget;
+	/** What the request is about, for the error message (group, file, operation). */
+	about?: FailureContext;
+}
+
+function isItemContext(context: AgoraContext): context is IExecuteSingleFunctions {
+	return typeof (context as IExecuteSingleFunctions).getItemIndex === 'function';
+}
+
+/**
+ * THE request of the node outside its declarative operations (look-ups, pickers, the trigger):
+ * the app's base URL from the credential, the app key's pace, `ignoreHttpStatusErrors` with
+ * the full response judged in one place, retries, Retry-After, the item's budget, cancellation.
+ * Resolves with the full response of a success (`body`, `headers`, `statusCode`).
+ */
+export async function agoraRequest(context: AgoraContext, request: AgoraRequest, options: AgoraRequestOptions = {}): Promise<IN8nHttpFullResponse> {
+	const app = await resolveApp(context);
+	const budget = options.budget ?? (isItemContext(context) ? itemRetryBudget(context) : new RetryBudget(DEFAULT_RETRY_POLICY, cancelSignalOf(context)));
+	const { json = true, headers, skipSslCertificateValidation, ...rest } = request;
+	const httpOptions: IHttpRequestOptions = {
+		...rest,
+		baseURL: app.baseUrl,
+		json,
+		headers: { Accept: 'application/json', ...(json ? { 'Content-Type': 'application/json' } : {}), ...headers },
+		timeout: request.timeout ?? DEFAULT_TIMEOUT_MS,
+		skipSslCertificateValidation,
+		ignoreHttpStatusErrors: true,
+		returnFullResponse: true,
+	};
+	const send = async () =>
+		await judgeResponse(
+			(await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, { ...httpOptions })) as IN8nHttpFullResponse,
+		);
+	return await sendJudged(context, app, send, {
+		budget,
+		about: options.about ?? (isItemContext(context) ? failureContext(context) : {}),
+		itemIndex: isItemContext(context) ? context.getItemIndex() : undefined,
+	});
+}
+
+// ---- declarative operations -----------------------------------------------------------------
+
 export function failureContext(context: IExecuteSingleFunctions): FailureContext {
 	const resource = context.getNodeParameter('resource', '') as string;
 	const operation = context.getNodeParameter('operation', '') as string;
@@ -60,51 +358,19 @@ export function failureContext(context: IExecuteSingleFunctions): FailureContext
 	};
 }
 
-export interface RetryHooks<T> {
-	/**
-	 * Called after a failure that may have reached the service (reset, timeout). Returns
-	 * the result if the service did act on the request, so that it is not sent twice.
-	 */
-	recoverUncertain?: () => Promise<T | undefined>;
-}
-
 /**
- * Sends one logical request: retries what the API calls transient (429 reach_limit, 5xx,
- * resets, timeouts) within the node's retry budget, and turns every other failure into
- * the error the user sees.
+ * Sends one logical request of a declarative operation (`send` calls `makeRoutingRequest`),
+ * judged, paced and retried as above. Runs inside `itemRequest`, which routes the answers
+ * through the judge.
  */
-export async function withRetries<T>(
-	context: IExecuteSingleFunctions,
-	send: () => Promise<T>,
-	hooks: RetryHooks<T> = {},
-): Promise<T> {
-	const policy = readRetryPolicy(context);
-	let waitedMs = 0;
-	for (let attempt = 1; ; attempt++) {
-		let failure: AgoraFailure;
-		try {
-			return await send();
-		} catch (error) {
-			failure = describeFailure(error);
-		}
-		if (hooks.recoverUncertain && isUncertain(failure)) {
-			const recovered = await hooks.recoverUncertain();
-			if (recovered !== undefined) return recovered;
-		}
-		const delayMs = retryDelayMs(policy, attempt, failure);
-		const retryAllowed =
-			isRetryable(failure) && attempt <= policy.maxRetries && waitedMs + delayMs <= policy.maxTotalWaitMs;
-		if (!retryAllowed) {
-			throw toNodeError(
-				context.getNode(),
-				failure,
-				{ ...failureContext(context), attempts: attempt },
-				context.getItemIndex(),
-			);
-		}
-		waitedMs += delayMs;
-		await sleep(delayMs);
-	}
+export async function withRetries<T>(context: IExecuteSingleFunctions, send: () => Promise<T>, hooks: RetryHooks<T> = {}): Promise<T> {
+	const app = await resolveApp(context);
+	return await sendJudged(context, app, send, {
+		...hooks,
+		budget: itemRetryBudget(context),
+		about: failureContext(context),
+		itemIndex: context.getItemIndex(),
+	});
 }
 
 type RequestHook = (
@@ -112,11 +378,18 @@ type RequestHook = (
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ) => Promise<INodeExecutionData[]>;
 
+/** The first postReceive of every operation: anything but a success goes back to the retry loop. */
+const judgeAnswerFirst: PostReceiveAction = async function (this: IExecuteSingleFunctions, items, response) {
+	await judgeResponse(response);
+	return items;
+};
+
 /**
  * Wraps an operation's request hook (n8n runs `requestOperations.pagination` in place of the
- * plain request when `paginate` is set): ids are checked before anything is sent, and a
- * failure becomes an error item paired with its input under Continue On Fail, or else an
- * error that names the item.
+ * plain request when `paginate` is set): ids are checked before anything is sent, the request
+ * goes to the credential's app, every answer is judged before the operation's own postReceive
+ * sees it, and a failure becomes an error item paired with its input under Continue On Fail,
+ * or else an error that names the item.
  */
 export function itemRequest(hook: RequestHook): RequestHook {
 	return async function (this: IExecutePaginationFunctions, requestData) {
@@ -124,6 +397,10 @@ export function itemRequest(hook: RequestHook): RequestHook {
 		return await Promise.resolve()
 			.then(async () => {
 				requireIdentifiers(this);
+				const app = await resolveApp(this);
+				requestData.options.baseURL = app.baseUrl;
+				// n8n runs `requestData.postReceive` on every answer of makeRoutingRequest.
+				requestData.postReceive.unshift({ data: { parameterValue: undefined }, actions: [judgeAnswerFirst] });
 				return await hook.call(this, requestData);
 			})
 			.catch((error: Error) => {
@@ -140,7 +417,7 @@ export const sendWithRetries = itemRequest(async function (requestData) {
 
 /**
  * A plain JSON GET against the app (for look-ups an operation needs besides its own request),
- * authenticated and retried like every other call.
+ * sent as the operation's own request is (timeout, proxy), on the item's budget.
  */
 export async function getAppJson(
 	context: IExecuteSingleFunctions,
@@ -148,23 +425,16 @@ export async function getAppJson(
 	url: string,
 	qs: IDataObject = {},
 ): Promise<IDataObject> {
-	const { baseURL, timeout, headers, skipSslCertificateValidation, proxy } = requestData.options;
-	const options: IHttpRequestOptions = {
+	const { timeout, skipSslCertificateValidation, proxy } = requestData.options;
+	const response = await agoraRequest(context, {
 		method: 'GET',
-		baseURL,
 		url,
 		qs,
-		json: true,
 		timeout,
 		proxy,
 		skipSslCertificateValidation: skipSslCertificateValidation === true || skipSslCertificateValidation === 'true',
-		headers: { ...headers, Accept: 'application/json' },
-	};
-	return await withRetries(
-		context,
-		async () =>
-			(await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, options)) as IDataObject,
-	);
+	});
+	return response.body as IDataObject;
 }
 
 /** Output items keep a link to the input item they came from. */

@@ -1,11 +1,12 @@
 import { NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, IHttpRequestOptions, ILoadOptionsFunctions } from 'n8n-workflow';
+import type { IDataObject, ILoadOptionsFunctions } from 'n8n-workflow';
 
-import { agoraAppUrl, parseAgoraApp } from '../../../../agora/appUrl';
 import { describeFailure, toNodeError } from '../../shared/errors';
-import { CREDENTIAL_TYPE } from '../../shared/transport';
+import { agoraRequest, DEFAULT_RETRY_POLICY, RetryBudget } from '../../shared/transport';
 
 const LOOK_UP_TIMEOUT_MS = 10_000;
+/** Someone waits in front of the list: a short retry for a rate limit, no long backoff. */
+const EDITOR_RETRY_POLICY = { ...DEFAULT_RETRY_POLICY, maxRetries: 2, maxTotalWaitMs: 5_000 };
 
 /**
  * A JSON GET against the app for the editor's lists. A failure becomes one message that says
@@ -19,17 +20,12 @@ export async function getFromApp(
 	groupId?: string,
 ): Promise<IDataObject> {
 	try {
-		const credentials = await context.getCredentials(CREDENTIAL_TYPE);
-		const options: IHttpRequestOptions = {
-			method: 'GET',
-			baseURL: agoraAppUrl(parseAgoraApp(credentials)),
-			url,
-			qs,
-			json: true,
-			timeout: LOOK_UP_TIMEOUT_MS,
-			headers: { Accept: 'application/json' },
-		};
-		return (await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, options)) as IDataObject;
+		const response = await agoraRequest(
+			context,
+			{ method: 'GET', url, qs, timeout: LOOK_UP_TIMEOUT_MS },
+			{ budget: new RetryBudget(EDITOR_RETRY_POLICY), about: { resource: 'list', operation: 'list', groupId } },
+		);
+		return response.body as IDataObject;
 	} catch (error) {
 		const failure = describeFailure(error);
 		const nodeError = toNodeError(context.getNode(), failure, { resource: 'list', operation: 'list', groupId }, 0);

@@ -132,25 +132,6 @@ async function storeDownloadedFile(
 }
 
 /**
- * An error answer on a streamed request arrives unread: read it, so its JSON can be shown.
- * n8n 2.x keeps it on the wrapped axios error's response, n8n 1.x in the wrapper's context.
- */
-async function readStreamedErrorBody(context: IExecuteSingleFunctions, error: unknown): Promise<void> {
-	type Level = { cause?: unknown; response?: { data?: unknown }; context?: { data?: unknown } };
-	const isStream = (data: unknown): data is ResponseBody => !!data && typeof (data as { pipe?: unknown }).pipe === 'function';
-	// Both places may hold the same stream, which can be read only once.
-	const bodies = new Map<ResponseBody, Promise<Buffer | undefined>>();
-	const read = async (data: ResponseBody) => {
-		if (!bodies.has(data)) bodies.set(data, context.helpers.binaryToBuffer(data).catch(() => undefined));
-		return await bodies.get(data);
-	};
-	for (let level = error as Level | undefined; level; level = level.cause as Level | undefined) {
-		if (level.response && isStream(level.response.data)) level.response.data = await read(level.response.data);
-		if (level.context && isStream(level.context.data)) level.context.data = await read(level.context.data);
-	}
-}
-
-/**
  * The name from the group's shared list, read once per group per execution and shared by
  * all items in flight. Without it the file keeps its ID as name: the bytes are never lost
  * for want of a name.
@@ -174,14 +155,7 @@ async function downloadWithName(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
-	const items = await withRetries(
-		this,
-		async () =>
-			await this.makeRoutingRequest(requestData).catch(async (error: Error) => {
-				await readStreamedErrorBody(this, error);
-				throw error;
-			}),
-	);
+	const items = await withRetries(this, async () => await this.makeRoutingRequest(requestData));
 	for (const item of items) {
 		if (item.json.fileName !== null) continue;
 		const { groupId, fileId } = readIds(this);
