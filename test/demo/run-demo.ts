@@ -9,7 +9,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { AgoraChatEmulator } from '../emulator/server';
 import { Engine } from '../support/engine';
-import { EXAMPLES, loadExample, prepareExample } from '../support/examples';
+import { EXAMPLE_BASE_NODES, EXAMPLES, loadExample, prepareExample } from '../support/examples';
 import type { ExampleName } from '../support/examples';
 import { freshFolder, joinPath, listFolder, print, printError, setExitCode, writeFile } from '../support/node';
 
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
 	const emulator = await AgoraChatEmulator.start({ appId, appCertificate, rateLimitPerSecond: 100 });
 	print(`Agora Chat emulator on ${emulator.url} (org demo-org, app demo-app)`);
 	const engine = await Engine.load();
-	await engine.loadBaseNodes(['n8n-nodes-base.manualTrigger', 'n8n-nodes-base.set', 'n8n-nodes-base.filter', 'n8n-nodes-base.readWriteFile']);
+	await engine.loadBaseNodes([...EXAMPLE_BASE_NODES]);
 	// The recommended credential: App ID + App Certificate, a fresh token for every run.
 	engine.useCredentials({ host: emulator.url, orgName: 'demo-org', appName: 'demo-app', tokenSource: 'appCertificate', appId, appCertificate, tokenTtlSeconds: 3600, accessToken: '' });
 
@@ -57,18 +57,21 @@ async function main(): Promise<void> {
 		'clean-up-old-files': { groupId: GROUP_ID, olderThanDays: 3 },
 	};
 	let failed = 0;
+	// Each example twice, as a schedule runs it: the second run shows what a repeat does.
 	for (const name of EXAMPLES) {
 		const workflow = prepareExample(loadExample(name), settings[name]);
-		print('');
-		print(`■ ${workflow.name}  (examples/${name}.json, schedule trigger run by hand)`);
-		const sentBefore = emulator.requests.length;
-		const { outputs, order, error } = await engine.runWorkflow(workflow);
-		for (const step of order) printStep(step, outputs[step]);
-		const calls = emulator.requests.slice(sentBefore).map((request) => `${request.method} ${request.operation} ${request.status}`);
-		print(`  ⇄ ${calls.length} call${calls.length === 1 ? '' : 's'} to Agora Chat: ${calls.join(', ')}`);
-		if (error) {
-			failed++;
-			printError(`  ✗ ${error.message}${error.description ? ` (${error.description})` : ''}`);
+		for (const runNumber of [1, 2]) {
+			print('');
+			print(`■ ${workflow.name}  (examples/${name}.json, run ${runNumber} of 2, schedule trigger run by hand)`);
+			const sentBefore = emulator.requests.length;
+			const { outputs, order, error } = await engine.runWorkflow(workflow);
+			for (const step of order) printStep(step, outputs[step]);
+			const calls = emulator.requests.slice(sentBefore).map((request) => `${request.method} ${request.operation} ${request.status}`);
+			print(`  ⇄ ${calls.length} call${calls.length === 1 ? '' : 's'} to Agora Chat: ${calls.join(', ')}`);
+			if (error) {
+				failed++;
+				printError(`  ✗ ${error.message}${error.description ? ` (${error.description})` : ''}`);
+			}
 		}
 	}
 

@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'crypto';
 
 import { Container } from '@n8n/di';
-import { BinaryDataService, Credentials, ExecutionLifecycleHooks, LoadOptionsContext, PackageDirectoryLoader, WorkflowExecute, WorkflowHasIssuesError } from 'n8n-core';
+import { BinaryDataService, Credentials, DataDeduplicationService, ExecutionLifecycleHooks, LoadOptionsContext, PackageDirectoryLoader, WorkflowExecute, WorkflowHasIssuesError } from 'n8n-core';
 import { createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 import type {
 	ExecutionError,
@@ -34,6 +34,7 @@ import type {
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 
+import { InMemoryDeduplicator } from './deduplication';
 import { packageRoot } from './node';
 
 export const PACKAGE_NAME = 'n8n-nodes-agora-chat';
@@ -226,6 +227,10 @@ interface ErrorWithCause {
 	cause?: { response?: { status: number; statusText?: string }; code?: string };
 }
 
+/** n8n's deduplication service allows one initialisation per process. */
+const deduplicator = new InMemoryDeduplicator();
+let deduplicationReady: Promise<void> | undefined;
+
 /** Execution ids unique across test processes too (binary data on disk is kept per execution id). */
 const executionIdPrefix = `execution-${randomBytes(4).toString('hex')}`;
 let executionCounter = 0;
@@ -252,6 +257,8 @@ export class Engine {
 		await loader.loadAll();
 		const binaryData = Container.get(BinaryDataService);
 		if (binaryMode === 'filesystem') await binaryData.init();
+		deduplicationReady ??= DataDeduplicationService.init(deduplicator);
+		await deduplicationReady;
 		return new Engine(loader);
 	}
 
@@ -267,6 +274,11 @@ export class Engine {
 	/** The bytes of a binary property, inline or stored. */
 	async readBinary(binary: IBinaryData): Promise<Buffer> {
 		return await Container.get(BinaryDataService).getAsBuffer(binary);
+	}
+
+	/** Forgets what Remove Duplicates recorded in earlier executions (n8n keeps it in its database). */
+	clearDeduplicationHistory(): void {
+		deduplicator.clear();
 	}
 
 	/** Where n8n keeps a stored binary on disk (filesystem mode). */

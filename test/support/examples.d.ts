@@ -4,3 +4,4 @@ export declare const EXAMPLES: readonly ['morning-announcement', 'sync-files', '
 export type ExampleName = (typeof EXAMPLES)[number];
 export declare function loadExample(name: ExampleName): WorkflowFile;
 export declare function prepareExample(workflow: WorkflowFile, settings?: Record<string, string | number>, nodeType?: string): WorkflowFile;
+export declare const EXAMPLE_BASE_NODES: readonly string[];

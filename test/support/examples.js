@@ -8,6 +8,16 @@ const examplesFolder = path.resolve(__dirname, '..', '..', 'examples');
 
 const EXAMPLES = ['morning-announcement', 'sync-files', 'clean-up-old-files'];
 
+/** The n8n-nodes-base nodes the examples use (a real n8n has them all; the engine harness loads these). */
+const EXAMPLE_BASE_NODES = [
+	'n8n-nodes-base.manualTrigger',
+	'n8n-nodes-base.set',
+	'n8n-nodes-base.filter',
+	'n8n-nodes-base.readWriteFile',
+	'n8n-nodes-base.removeDuplicates',
+	'n8n-nodes-base.stickyNote',
+];
+
 function loadExample(name) {
 	return JSON.parse(fs.readFileSync(path.join(examplesFolder, `${name}.json`), 'utf8'));
 }
@@ -35,4 +45,4 @@ function prepareExample(workflow, settings = {}, nodeType) {
 	return copy;
 }
 
-module.exports = { EXAMPLES, loadExample, prepareExample };
+module.exports = { EXAMPLES, EXAMPLE_BASE_NODES, loadExample, prepareExample };

@@ -28,6 +28,9 @@ export const MAX_PAGE_SIZE = 1000;
 /** A group holds at most this many shared files, so no list is longer. */
 export const MAX_GROUP_FILES = 10_000;
 
+/** The owner the service shows for files uploaded with an app token. */
+export const APP_TOKEN_OWNER = '@ppAdmin';
+
 /** Lists kept per process (LRU): one per execution and group. */
 const MAX_CACHED_LISTS = 50;
 /** Even within one execution a list is read again after this long (executions that wait). */
@@ -228,7 +231,8 @@ export async function knownSharedFiles(context: AgoraContext, groupId: string): 
 
 /** An upload of this execution: later items see the file, and no other item can claim it as its own. */
 export async function recordUploadedFile(context: AgoraContext, groupId: string, file: IDataObject): Promise<SharedFile> {
-	const stored = toSharedFile(file);
+	// The upload answer names no owner; the node's tokens are app tokens, whose files the list shows as "@ppAdmin".
+	const stored = toSharedFile({ file_owner: APP_TOKEN_OWNER, ...file });
 	const { list } = await cachedList(context, groupId);
 	list.added.set(stored.file_id, stored);
 	return stored;

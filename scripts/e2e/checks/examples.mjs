@@ -25,7 +25,7 @@ function scenarios({ filesRoot, groupId }) {
 			settings: { groupId },
 			async arrange() {},
 			checks: {
-				'Update returns { groupId, result: true }': ({ ctx, run }) => ctx.expectEqual(ctx.outputOf(run, 'Update the group announcement')[0].json, { groupId, result: true }, 'output'),
+				'Update returns { groupId, result: true, changed: true }': ({ ctx, run }) => ctx.expectEqual(ctx.outputOf(run, 'Update the group announcement')[0].json, { groupId, result: true, changed: true }, 'output'),
 				"the group holds today's announcement": ({ state }) => {
 					if (!/^Good morning! Today is \w+day \d{1,2} \w+\. Stand-up at 9:30/.test(group(state).announcement)) throw new Error(`announcement is "${group(state).announcement}"`);
 				},
