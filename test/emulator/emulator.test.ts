@@ -442,10 +442,18 @@ describe('the app-id/{app_id} address form', () => {
 	});
 
 	it('accepts the App ID in either letter case and counts both forms against one rate limit', async () => {
-		emulator.configure({ rateLimitPerSecond: 2 });
 		expect((await http.get(appIdUrl(`/chatgroups/${GROUP}/announcement`, appId.toUpperCase()), { headers: AUTH })).status).toBe(200);
-		expect((await http.get(`${groupUrl()}/announcement`, { headers: AUTH })).status).toBe(200);
-		expectAgoraError(await http.get(appIdUrl(`/chatgroups/${GROUP}/announcement`), { headers: AUTH }), 429, 'reach_limit');
+		emulator.reset();
+		emulator.createGroup(GROUP);
+		// Sent at once, so that a loaded machine cannot spread them over two windows.
+		emulator.configure({ rateLimitPerSecond: 2 });
+		const statuses = await Promise.all(
+			[appIdUrl(`/chatgroups/${GROUP}/announcement`), `${groupUrl()}/announcement`, appIdUrl(`/chatgroups/${GROUP}/announcement`), `${groupUrl()}/announcement`].map(
+				async (url) => (await http.get(url, { headers: AUTH })).status,
+			),
+		);
+		expect(statuses.filter((status) => status === 200)).toHaveLength(2);
+		expect(statuses.filter((status) => status === 429)).toHaveLength(2);
 	});
 
 	it('answers an unknown App ID, or any App ID when none is configured, with 404 organization_application_not_found', async () => {
