@@ -178,6 +178,16 @@ describe('File list', () => {
 		expect(sizes).toEqual([100, 100, 50]);
 	});
 
+	it('opening the list reads it anew (a file uploaded a moment ago shows); typing and scrolling reuse that read', async () => {
+		expect((await searchFiles(locator(GROUP_ID))).results).toHaveLength(3);
+		bed.emulator.addFile(GROUP_ID, { fileName: 'just uploaded.txt', bytes: Buffer.from('new') });
+		const reopened = await searchFiles(locator(GROUP_ID));
+		expect(reopened.results[0].name).toMatch(/^just uploaded\.txt · 3 B · /);
+		expect((await searchFiles(locator(GROUP_ID), 'o')).results).toHaveLength(4);
+		expect((await searchFiles(locator(GROUP_ID), 'no')).results).toHaveLength(1);
+		expect(listRequests('listFiles')).toHaveLength(2);
+	});
+
 	it('asks for a Group first, and names a group that does not exist', async () => {
 		await expect(searchFiles(locator(''))).rejects.toThrow('Choose a Group first: the list shows the files of that group');
 		await expect(searchFiles(locator('404404'))).rejects.toThrow(/Could not load the files of group "404404": grpID 404404 does not exist!.*Group "404404" does not exist in this app/s);

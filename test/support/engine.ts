@@ -398,7 +398,8 @@ export class Engine {
 		const nodeType = this.nodeTypes.getByNameAndVersion(CHAT_GROUP_NODE_TYPE) as INodeType;
 		const search = nodeType.methods?.listSearch?.[method];
 		if (!search) throw new Error(`The node has no listSearch method ${method}`);
-		const additionalData = { ...this.additionalData(undefined, undefined), currentNodeParameters: parameters };
+		// The editor's look-ups run outside any execution.
+		const additionalData = { ...this.additionalData(), executionId: undefined, currentNodeParameters: parameters };
 		const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.groupId');
 		return await search.call(context, filter, paginationToken);
 	}

@@ -1,13 +1,14 @@
 import { NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { groupIdOf } from '../../shared/identifiers';
-import { getFromApp } from './appRequest';
+import { readSharedFiles, type SharedFile } from '../../shared/sharedFileList';
+import { loadForList } from './loadError';
 
 /** Files per page of the File picker. */
 export const FILE_PICKER_PAGE_SIZE = 100;
-const SERVICE_PAGE_SIZE = 1000;
-const MAX_PAGES = 10;
+/** Typing a filter or scrolling on reuses the list read this long ago; opening the list reads it anew. */
+const REUSE_WHILE_BROWSING_MS = 15_000;
 
 const UNITS = ['B', 'KB', 'MB', 'GB'];
 
@@ -25,25 +26,11 @@ export function formatFileDate(created: number): string {
 	return `${new Date(created).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-function fileItem(file: IDataObject): INodeListSearchItems {
-	const size = Number(file.file_size);
-	const created = Number(file.created);
-	const parts = [String(file.file_name ?? file.file_id)];
-	if (Number.isFinite(size)) parts.push(formatFileSize(size));
-	if (Number.isFinite(created) && created > 0) parts.push(formatFileDate(created));
-	return { name: parts.join(' · '), value: String(file.file_id) };
-}
-
-async function groupFiles(context: ILoadOptionsFunctions, groupId: string): Promise<IDataObject[]> {
-	const url = `/chatgroups/${encodeURIComponent(groupId)}/share_files`;
-	const files: IDataObject[] = [];
-	for (let pageNumber = 1; pageNumber <= MAX_PAGES; pageNumber++) {
-		const page = await getFromApp(context, `the files of group "${groupId}"`, url, { pagenum: pageNumber, pagesize: SERVICE_PAGE_SIZE }, groupId);
-		const batch = Array.isArray(page.data) ? (page.data as IDataObject[]) : [];
-		files.push(...batch);
-		if (batch.length < SERVICE_PAGE_SIZE) break;
-	}
-	return files;
+function fileItem(file: SharedFile): INodeListSearchItems {
+	const parts = [file.file_name || file.file_id];
+	if (Number.isFinite(file.file_size)) parts.push(formatFileSize(file.file_size));
+	if (Number.isFinite(file.created) && file.created > 0) parts.push(formatFileDate(file.created));
+	return { name: parts.join(' · '), value: file.file_id };
 }
 
 /**
@@ -62,10 +49,13 @@ export async function searchFiles(
 		});
 	}
 	const needle = (filter ?? '').trim().toLowerCase();
-	const files = (await groupFiles(this, groupId))
-		.filter((file) => file?.file_id !== undefined)
-		.filter((file) => !needle || String(file.file_name ?? '').toLowerCase().includes(needle))
-		.sort((a, b) => Number(b.created) - Number(a.created));
+	const groupFiles = await loadForList(
+		this,
+		`the files of group "${groupId}"`,
+		async () => await readSharedFiles(this, groupId, needle || paginationToken ? { maxAgeMs: REUSE_WHILE_BROWSING_MS } : {}),
+	);
+	// Newest first, as the shared list keeps them.
+	const files = needle ? groupFiles.filter((file) => file.file_name.toLowerCase().includes(needle)) : groupFiles;
 	const offset = Math.max(0, Number.parseInt(paginationToken ?? '0', 10) || 0);
 	const end = offset + FILE_PICKER_PAGE_SIZE;
 	return {

@@ -1,11 +1,29 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
-import { getFromApp } from './appRequest';
+import { agoraRequest, DEFAULT_RETRY_POLICY, RetryBudget } from '../../shared/transport';
+import { loadForList } from './loadError';
 
 /** The service's largest page of groups. */
 export const GROUP_PAGE_SIZE = 100;
 /** While filtering: how many pages one call reads at most before it hands the cursor back. */
 const MAX_PAGES_PER_SEARCH = 10;
+/** Someone waits in front of the list: short retries (a rate limit, a 503), no long backoff. */
+const EDITOR_RETRY_POLICY = { ...DEFAULT_RETRY_POLICY, maxRetries: 2, maxTotalWaitMs: 5_000 };
+const EDITOR_TIMEOUT_MS = 10_000;
+
+async function groupPage(context: ILoadOptionsFunctions, qs: IDataObject): Promise<IDataObject> {
+	const response = await loadForList(
+		context,
+		"the app's groups",
+		async () =>
+			await agoraRequest(
+				context,
+				{ method: 'GET', url: '/chatgroups', qs, timeout: EDITOR_TIMEOUT_MS },
+				{ budget: new RetryBudget(EDITOR_RETRY_POLICY), about: { resource: 'group', operation: 'list' } },
+			),
+	);
+	return (response.body ?? {}) as IDataObject;
+}
 
 function groupItem(group: IDataObject): INodeListSearchItems {
 	const id = String(group.groupid);
@@ -33,7 +51,7 @@ export async function searchGroups(
 	let cursor = paginationToken || undefined;
 	for (let pages = 0; pages < MAX_PAGES_PER_SEARCH; pages++) {
 		const qs: IDataObject = { limit: GROUP_PAGE_SIZE, ...(cursor ? { cursor } : {}) };
-		const page = await getFromApp(this, "the app's groups", '/chatgroups', qs);
+		const page = await groupPage(this, qs);
 		const groups = Array.isArray(page.data) ? (page.data as IDataObject[]) : [];
 		for (const group of groups) if (group?.groupid !== undefined && (!needle || matches(group, needle))) results.push(groupItem(group));
 		const next = typeof page.cursor === 'string' && page.cursor && groups.length > 0 ? page.cursor : undefined;
