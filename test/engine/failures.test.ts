@@ -277,7 +277,7 @@ describe('Continue On Fail', () => {
 			[0, expect.any(String)],
 			[0, expect.any(String)],
 			[0, expect.any(String)],
-			[1, 'The Group ID is empty [item 1]'],
+			[1, 'The Group ID is empty'],
 			[2, 'grpID missing does not exist!'],
 			[3, expect.any(String)],
 			[3, expect.any(String)],

@@ -10,7 +10,7 @@ import { randomBytes } from 'crypto';
 
 import { Container } from '@n8n/di';
 import { BinaryDataService, Credentials, DataDeduplicationService, ExecutionLifecycleHooks, LoadOptionsContext, PackageDirectoryLoader, WorkflowExecute, WorkflowHasIssuesError } from 'n8n-core';
-import { createRunExecutionData, ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
+import { createRunExecutionData, ICredentialsHelper, NodeHelpers, sleep, Workflow } from 'n8n-workflow';
 import type {
 	ExecutionError,
 	IBinaryData,
@@ -192,6 +192,8 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 	/** Another node type than the Agora Chat Group node (used by the credential test). */
 	nodeType?: string;
+	/** Cancels the execution after this long, as the editor's Stop button does. */
+	cancelAfterMs?: number;
 }
 
 /** A workflow as n8n exports it (and `n8n import:workflow` reads it). */
@@ -318,7 +320,7 @@ export class Engine {
 			credentials: { [CREDENTIAL_TYPE]: { id: 'credential-1', name: 'Agora Chat account' } },
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 		};
-		const run = await this.execute({ name: 'Engine test', nodes: [node], connections: {} }, node, options.items ?? [{ json: {} }]);
+		const run = await this.execute({ name: 'Engine test', nodes: [node], connections: {} }, node, options.items ?? [{ json: {} }], 'manual', options.cancelAfterMs);
 		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
 		return {
 			items: taskData?.data?.main?.[0] ?? [],
@@ -404,7 +406,13 @@ export class Engine {
 		return await search.call(context, filter, paginationToken);
 	}
 
-	private async execute(file: WorkflowFile, startNode: INode, items: INodeExecutionData[], mode: WorkflowExecuteMode = 'manual'): Promise<IRun> {
+	private async execute(
+		file: WorkflowFile,
+		startNode: INode,
+		items: INodeExecutionData[],
+		mode: WorkflowExecuteMode = 'manual',
+		cancelAfterMs?: number,
+	): Promise<IRun> {
 		const workflow = new Workflow({
 			id: file.id ?? 'engine-test',
 			name: file.name,
@@ -434,7 +442,11 @@ export class Engine {
 		});
 		const execution = new WorkflowExecute(additionalData, mode, runExecutionData);
 		return await Promise.resolve()
-			.then(async () => await execution.processRunExecutionData(workflow))
+			.then(async () => {
+				const running = execution.processRunExecutionData(workflow);
+				if (cancelAfterMs !== undefined) void sleep(cancelAfterMs).then(() => running.cancel());
+				return await running;
+			})
 			.catch((error: Error) => {
 				// n8n refuses a workflow whose required parameters are empty before running any node.
 				if (error instanceof WorkflowHasIssuesError) return { data: { resultData: { runData: {}, error } } } as unknown as IRun;

@@ -10,6 +10,7 @@ export declare function joinPath(...parts: string[]): string;
 export declare function freshFolder(folder: string): string;
 export declare function writeFile(file: string, content: Buffer | string): void;
 export declare function readFile(file: string): Buffer;
+export declare function removeFile(file: string): void;
 export declare function listFolder(folder: string): string[];
 export declare function listFilesDeep(folder: string): string[];
 export declare function gzip(bytes: Buffer): Buffer;

@@ -24,6 +24,7 @@ module.exports = {
 	},
 	writeFile: (file, content) => fs.writeFileSync(file, content),
 	readFile: (file) => fs.readFileSync(file),
+	removeFile: (file) => fs.rmSync(file, { force: true }),
 	listFolder: (folder) => fs.readdirSync(folder).sort(),
 	/** Every file below a folder, as paths relative to it (none if the folder is missing). */
 	listFilesDeep: (folder) => (fs.existsSync(folder) ? fs.readdirSync(folder, { recursive: true }).filter((entry) => fs.statSync(path.join(folder, entry)).isFile()).sort() : []),

@@ -246,7 +246,7 @@ function describeHttp(failure: AgoraFailure, context: FailureContext): string {
 		}
 		return `Group ${group} does not exist in this app. Check the Group ID: it is the numeric ID the service gave the group when it was created.`;
 	}
-	if (status === 403 && context.operation === 'update') {
+	if (status === 403 && /announce info length exceeds limit/i.test(failure.description ?? '')) {
 		return 'The service refused the announcement: it accepts at most 512 characters. Shorten the text.';
 	}
 	if (status === 403) {

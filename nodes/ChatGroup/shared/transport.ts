@@ -102,18 +102,22 @@ export class RetryBudget {
 	}
 }
 
+/**
+ * n8n 2.x's `sleep` takes the signal (and clears its timer on abort); 1.x's ignores it, so the
+ * signal's own event ends the wait on both.
+ */
 export async function abortableSleep(delayMs: number, signal?: AbortSignal): Promise<void> {
 	if (!signal) return await sleep(delayMs);
 	if (signal.aborted) throw new AgoraCancelledError();
 	await new Promise<void>((resolve, reject) => {
 		const onAbort = () => reject(new AgoraCancelledError());
 		signal.addEventListener('abort', onAbort, { once: true });
-		sleep(delayMs).then(
+		sleep(delayMs, signal).then(
 			() => {
 				signal.removeEventListener('abort', onAbort);
 				resolve();
 			},
-			reject,
+			() => undefined,
 		);
 	});
 }
@@ -123,18 +127,22 @@ function cancelSignalOf(context: AgoraContext): AbortSignal | undefined {
 	return typeof withSignal.getExecutionCancelSignal === 'function' ? withSignal.getExecutionCancelSignal() : undefined;
 }
 
-const itemBudgets = new WeakMap<object, RetryBudget>();
+/** Per node run (n8n's execute data, alive while the run is), the budget of each item by its index. */
+const itemBudgets = new WeakMap<object, Map<number, RetryBudget>>();
 
 /**
- * The budget of the item a declarative context runs for. The item hook's context and the
- * item's own context (its prototype) share one budget.
+ * The budget of the item a declarative context runs for, shared by every context of that item
+ * (the item hook's, the item's own, a look-up's).
  */
 export function itemRetryBudget(context: IExecuteSingleFunctions): RetryBudget {
-	const owner = itemBudgets.has(context) ? context : (Object.getPrototypeOf(context) as object | null);
-	const existing = owner ? itemBudgets.get(owner) : undefined;
+	const run = (context.getExecuteData() as object | undefined) ?? context;
+	const byItem = itemBudgets.get(run) ?? new Map<number, RetryBudget>();
+	itemBudgets.set(run, byItem);
+	const itemIndex = context.getItemIndex();
+	const existing = byItem.get(itemIndex);
 	if (existing) return existing;
 	const budget = new RetryBudget(readRetryPolicy(context), cancelSignalOf(context));
-	itemBudgets.set(context, budget);
+	byItem.set(itemIndex, budget);
 	return budget;
 }
 

@@ -3,8 +3,12 @@ import type { IExecuteSingleFunctions } from 'n8n-workflow';
 
 import { FILE_URL_MODE, fileIdOf, groupIdOf, identifierValue, parseSharedFileUrl } from './identifiers';
 
-/** With several input items, the message says which one failed (n8n counts from 0). */
+/**
+ * With several input items, the message of the error that stops the node says which one failed
+ * (n8n counts from 0). Under Continue On Fail the error item is paired with its input instead.
+ */
 export function nameItemInError<T extends Error>(context: IExecuteSingleFunctions, error: T): T {
+	if (context.continueOnFail()) return error;
 	const itemIndex = context.getItemIndex();
 	const itemCount = context.getWorkflowDataProxy(itemIndex).$input.all().length;
 	const label = ` [item ${itemIndex}]`;
