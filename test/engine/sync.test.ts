@@ -5,6 +5,7 @@
  */
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
+import { fileNameMatcher, sameFileName } from '../../nodes/ChatGroup/shared/sharedFileList';
 import { binaryItem, bytesOf, GROUP_ID, sampleBytes, sha256, useTestBed } from './fixtures';
 
 const bed = useTestBed();
@@ -387,5 +388,31 @@ describe('Update announcement: Only If Changed', () => {
 		const { error } = await bed.engine.run(update('x'.repeat(513)));
 		expect(error?.message).toBe('The Announcement is 513 characters long; Agora Chat accepts at most 512');
 		expect(bed.emulator.requests).toEqual([]);
+	});
+});
+
+describe('the file-name matcher (shared with the trigger)', () => {
+	it.each([
+		['report.pdf', 'REPORT.PDF', true],
+		['report.pdf', 'report.pdf.bak', false],
+		['report-*.pdf', 'Report-2026-Q4.PDF', true],
+		['report-*.pdf', 'report-.pdf', true],
+		['report-*.pdf', 'old report-1.pdf', false],
+		['*', 'anything at all', true],
+		['', 'anything', true],
+		['a+b (*).txt', 'A+B (copy 2).txt', true],
+		['a+b (*).txt', 'aab (1).txt', false],
+		['报告*', '报告 2026.pdf', true],
+		['*.[ch]', 'x.c', false],
+		['*.[ch]', 'x.[ch]', true],
+		['line*break', 'line\nbreak', true],
+	])('%s matches %s: %s', (pattern, name, expected) => {
+		expect(fileNameMatcher(pattern)(name)).toBe(expected);
+	});
+
+	it('compares names as the service does: case-insensitively, composed and decomposed accents alike', () => {
+		expect(sameFileName('IMG_3.JPG', 'img_3.jpg')).toBe(true);
+		expect(sameFileName('re\u0301sume\u0301.pdf', 'R\u00e9sum\u00e9.PDF')).toBe(true);
+		expect(sameFileName('a.txt', 'a.txt ')).toBe(false);
 	});
 });

@@ -13,6 +13,8 @@ export interface AgoraJsonRequest {
 	/** What the request is about, for the error the user sees. */
 	groupId: string;
 	fileId?: string;
+	/** The operation whose words the error uses (default: listing files). */
+	operation?: string;
 }
 
 /** `https://{host}/{org}/{app}`, from the credential: the same URL the declarative requests use. */
@@ -29,7 +31,7 @@ export async function agoraJson(context: AgoraContext, request: AgoraJsonRequest
 	const response = await agoraRequest(
 		context,
 		{ method: request.method, url: request.url, qs: request.qs },
-		{ about: { resource: 'sharedFile', operation: 'getAll', groupId: request.groupId, fileId: request.fileId } },
+		{ about: { resource: 'sharedFile', operation: request.operation ?? 'getAll', groupId: request.groupId, fileId: request.fileId } },
 	);
 	return response.body as IDataObject;
 }

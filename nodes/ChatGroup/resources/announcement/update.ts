@@ -50,7 +50,7 @@ async function updateAnnouncement(
 	const { onlyIfChanged } = this.getNodeParameter('options', {}) as { onlyIfChanged?: boolean };
 	const groupId = readIdentifier(this, 'groupId');
 	if (onlyIfChanged) {
-		const current = await agoraJson(this, { method: 'GET', url: `/chatgroups/${encodeURIComponent(groupId)}/announcement`, groupId });
+		const current = await agoraJson(this, { method: 'GET', url: `/chatgroups/${encodeURIComponent(groupId)}/announcement`, groupId, operation: 'get' });
 		const currentText = (current?.data as IDataObject | undefined)?.announcement ?? '';
 		if (currentText === this.getNodeParameter('announcement', '')) return [pairedWith(this, { groupId, result: true, changed: false })];
 	}

@@ -260,6 +260,7 @@ async function deleteReplaced(context: IExecuteSingleFunctions, groupId: string,
 				url: `/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(file.file_id)}`,
 				groupId,
 				fileId: file.file_id,
+				operation: 'delete',
 			});
 		} catch (error) {
 			if (describeFailure(error).status !== 404) {
