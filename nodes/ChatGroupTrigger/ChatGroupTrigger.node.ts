@@ -1,12 +1,13 @@
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 
-import { groupIdField } from '../ChatGroup/shared/descriptions';
-import { CREDENTIAL_TYPE } from '../ChatGroup/shared/transport';
+import { searchGroups } from '../ChatGroup/methods/listSearch';
+import { groupLocator } from '../ChatGroup/shared/descriptions';
+import { groupIdOf } from '../ChatGroup/shared/identifiers';
+import { CREDENTIAL_TYPE, resolveApp } from '../ChatGroup/shared/transport';
 import { pollAnnouncementChanged } from './events/announcementChanged';
 import { pollNewSharedFiles } from './events/newSharedFile';
 import { subjectKey } from './pollState';
-import { appUrlOf } from './requests';
 
 export class ChatGroupTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -42,7 +43,7 @@ export class ChatGroupTrigger implements INodeType {
 				],
 				default: 'newSharedFile',
 			},
-			groupIdField,
+			groupLocator(),
 			{
 				displayName: 'Options',
 				name: 'options',
@@ -71,15 +72,19 @@ export class ChatGroupTrigger implements INodeType {
 		],
 	};
 
+	methods = {
+		listSearch: { searchGroups },
+	};
+
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const event = this.getNodeParameter('event', 'newSharedFile') as string;
-		const groupId = String(this.getNodeParameter('groupId', '', { extractValue: true }) ?? '').trim();
+		const groupId = groupIdOf(this.getNodeParameter('groupId', ''));
 		if (!groupId) {
-			throw new NodeOperationError(this.getNode(), 'The Group ID is empty', {
-				description: 'Choose the chat group to watch, or enter its ID.',
+			throw new NodeOperationError(this.getNode(), 'No group is chosen', {
+				description: 'Pick the chat group to watch from the list, or enter its ID.',
 			});
 		}
-		const target = { groupId, subject: subjectKey(await appUrlOf(this), groupId) };
+		const target = { groupId, subject: subjectKey((await resolveApp(this)).baseUrl, groupId) };
 		return event === 'announcementChanged'
 			? await pollAnnouncementChanged.call(this, target)
 			: await pollNewSharedFiles.call(this, target);

@@ -13,6 +13,12 @@ import type { IDataObject } from 'n8n-workflow';
 /** A group holds at most 10,000 shared files: the most ids the state keeps. */
 export const MAX_REMEMBERED_FILE_IDS = 10_000;
 
+/** The group a poll watches, and the key its state is recorded under. */
+export interface PollTarget {
+	groupId: string;
+	subject: string;
+}
+
 /** Everything recorded is tied to one app and group; another app or group starts afresh. */
 export function subjectKey(appUrl: string, groupId: string): string {
 	return `${appUrl}\n${groupId}`;

@@ -1,20 +1,14 @@
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import { envelopeData } from '../../ChatGroup/shared/transport';
+import { agoraRequest, envelopeData } from '../../ChatGroup/shared/transport';
 import { readAnnouncementState, writeState } from '../pollState';
-import { pollRequest } from '../requests';
-import type { PollTarget } from './newSharedFile';
+import type { PollTarget } from '../pollState';
 
 async function readAnnouncement(context: IPollFunctions, groupId: string): Promise<string> {
-	const response = await pollRequest(
+	const response = await agoraRequest(
 		context,
-		{
-			method: 'GET',
-			url: `/chatgroups/${encodeURIComponent(groupId)}/announcement`,
-			headers: { Accept: 'application/json' },
-			json: true,
-		},
-		{ resource: 'announcement', operation: 'get', groupId },
+		{ method: 'GET', url: `/chatgroups/${encodeURIComponent(groupId)}/announcement` },
+		{ about: { resource: 'announcement', operation: 'get', groupId } },
 	);
 	const data = envelopeData(response.body) as IDataObject | undefined;
 	return typeof data?.announcement === 'string' ? data.announcement : '';

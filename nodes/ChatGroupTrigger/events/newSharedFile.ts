@@ -1,79 +1,69 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import { GENERIC_MIME_TYPE, fileNameFromContentDisposition, mimeTypeFromName, specificMimeType } from '../../ChatGroup/shared/fileNames';
+import { fileNameMatcher, readSharedFiles } from '../../ChatGroup/shared/sharedFileList';
+import type { SharedFile } from '../../ChatGroup/shared/sharedFileList';
+import { AgoraIncompleteDownloadError, describeFailure, toNodeError } from '../../ChatGroup/shared/errors';
+import { storeDownloadedBody } from '../../ChatGroup/shared/downloadedFile';
+import { agoraRequest, DEFAULT_RETRY_POLICY, retryDelayMs, RetryBudget } from '../../ChatGroup/shared/transport';
 import { readSharedFileState, rememberFileIds, writeState } from '../pollState';
-import { listGroupFiles, pollRequest } from '../requests';
+import type { PollTarget } from '../pollState';
 
-export interface PollTarget {
-	groupId: string;
-	subject: string;
-}
-
-function fileNameFilter(context: IPollFunctions): string {
-	return String(context.getNodeParameter('options.fileName', '') ?? '').trim();
-}
-
-/** Exact, case-insensitive; `*` stands for any run of characters (as Get Many's filter). */
-function matchesFileName(pattern: string, fileName: unknown): boolean {
-	if (!pattern) return true;
-	const source = pattern
-		.split('*')
-		.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-		.join('.*');
-	return new RegExp(`^${source}$`, 'i').test(String(fileName ?? ''));
-}
-
-function createdAt(file: IDataObject): number {
-	const created = Number(file.created);
-	return Number.isFinite(created) ? created : 0;
-}
-
-/** The file as binary in `data`, named and typed as the Download operation does. */
-async function withFile(context: IPollFunctions, groupId: string, file: IDataObject): Promise<INodeExecutionData | undefined> {
-	const fileId = String(file.file_id);
-	const response = await pollRequest(
-		context,
-		{
-			method: 'GET',
-			url: `/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(fileId)}`,
-			headers: { Accept: 'application/octet-stream', 'Accept-Encoding': 'identity' },
-			encoding: 'arraybuffer',
-			json: false,
-		},
-		{ resource: 'sharedFile', operation: 'download', groupId, fileId },
-	);
-	const body = Buffer.from(response.body as ArrayBuffer);
-	const fileName = fileNameFromContentDisposition(response.headers['content-disposition']) ?? String(file.file_name ?? fileId);
-	const mimeType = specificMimeType(response.headers['content-type']) ?? mimeTypeFromName(fileName) ?? GENERIC_MIME_TYPE;
-	const binary = await context.helpers.prepareBinaryData(body, fileName, mimeType);
-	binary.fileName = fileName;
-	return { json: file, binary: { data: binary } };
-}
-
-async function toItems(context: IPollFunctions, groupId: string, files: IDataObject[]): Promise<INodeExecutionData[]> {
-	if (!context.getNodeParameter('options.downloadFiles', false)) return files.map((file) => ({ json: file }));
-	const items: INodeExecutionData[] = [];
-	// One file after another: a poll is one workflow's background task, not a bulk transfer.
-	for (const file of files) {
-		const item = await withFile(context, groupId, file);
-		if (item) items.push(item);
+/**
+ * The file as binary in `data`, named and typed as the Download operation names a file it is
+ * given the name of (the list's name; the type from Content-Type, else from the name). A body
+ * that ends short is fetched again, as the operation does.
+ */
+async function withFile(context: IPollFunctions, groupId: string, file: SharedFile): Promise<INodeExecutionData> {
+	const about = { resource: 'sharedFile', operation: 'download', groupId, fileId: file.file_id };
+	const request = {
+		method: 'GET' as const,
+		url: `/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(file.file_id)}`,
+		encoding: 'stream' as const,
+		json: false,
+		// Uncompressed, so that Content-Length is the file's own length.
+		headers: { Accept: 'application/octet-stream', 'Accept-Encoding': 'identity' },
+	};
+	const budget = new RetryBudget(DEFAULT_RETRY_POLICY);
+	const fileName = file.file_name || file.file_id;
+	for (let attempt = 1; ; attempt++) {
+		const response = await agoraRequest(context, request, { budget, about });
+		try {
+			const { binary } = await storeDownloadedBody(context, response, fileName, fileName);
+			return { json: { ...file } as IDataObject, binary: { data: binary } };
+		} catch (error) {
+			const failure = describeFailure(error);
+			const delayMs = retryDelayMs(budget.policy, attempt, failure);
+			if (!(error instanceof AgoraIncompleteDownloadError) || attempt > budget.policy.maxRetries || !budget.allows(delayMs)) {
+				throw toNodeError(context.getNode(), failure, { ...about, attempts: attempt });
+			}
+			await budget.wait(delayMs);
+		}
 	}
+}
+
+async function toItems(context: IPollFunctions, groupId: string, files: SharedFile[]): Promise<INodeExecutionData[]> {
+	if (!context.getNodeParameter('options.downloadFiles', false)) return files.map((file) => ({ json: { ...file } as IDataObject }));
+	const items: INodeExecutionData[] = [];
+	// One file after another: a poll is a background task, not a bulk transfer.
+	for (const file of files) items.push(await withFile(context, groupId, file));
 	return items;
 }
 
 /**
- * One listing pass. The first poll for a group records the files there and emits nothing;
- * later polls emit each file not seen before, oldest first. A failure anywhere throws before
- * the state is touched, so the next poll sees the same files as new again.
+ * One listing pass through the group's shared list. The first poll for a group records the
+ * files there and emits nothing; later polls emit each file not seen before, oldest first. A
+ * failure anywhere throws before the state is touched, so the next poll finds the same files.
  */
 export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subject }: PollTarget): Promise<INodeExecutionData[][] | null> {
-	const files = await listGroupFiles(this, groupId);
-	const pattern = fileNameFilter(this);
+	// Read anew: a poll must see the list as it is now, never a copy another caller holds.
+	const files = await readSharedFiles(this, groupId, { fresh: true });
+	const matches = fileNameMatcher(String(this.getNodeParameter('options.fileName', '') ?? ''));
 
 	if (this.getMode() === 'manual') {
-		const newest = files.filter((file) => matchesFileName(pattern, file.file_name)).sort((a, b) => createdAt(b) - createdAt(a))[0];
+		const newest = files.filter((file) => matches(file.file_name)).sort((a, b) => b.created - a.created)[0];
 		if (!newest) {
+			const pattern = String(this.getNodeParameter('options.fileName', '') ?? '').trim();
 			throw new NodeOperationError(this.getNode(), `Group "${groupId}" has no shared file${pattern ? ` named like "${pattern}"` : ''} to show`, {
 				description: 'Share a file in the group (or loosen the File Name filter), then fetch the test event again.',
 			});
@@ -82,17 +72,17 @@ export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subjec
 	}
 
 	const staticData = this.getWorkflowStaticData('node');
-	const listedIds = files.map((file) => String(file.file_id));
+	const listedIds = files.map((file) => file.file_id);
 	const state = readSharedFileState(staticData, subject);
 	if (!state) {
 		writeState(staticData, { subject, fileIds: rememberFileIds(listedIds, []) });
 		return null;
 	}
 	const seen = new Set(state.fileIds);
-	const appeared = files.filter((file) => !seen.has(String(file.file_id)));
+	const appeared = files.filter((file) => !seen.has(file.file_id));
 	if (appeared.length === 0) return null;
 
-	const wanted = appeared.filter((file) => matchesFileName(pattern, file.file_name)).sort((a, b) => createdAt(a) - createdAt(b));
+	const wanted = appeared.filter((file) => matches(file.file_name)).sort((a, b) => a.created - b.created);
 	const items = await toItems(this, groupId, wanted);
 	writeState(staticData, { subject, fileIds: rememberFileIds(listedIds, state.fileIds) });
 	return items.length > 0 ? [items] : null;
