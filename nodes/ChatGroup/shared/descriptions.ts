@@ -4,15 +4,21 @@ import { FILE_URL_MODE, SHARED_FILE_URL_PATTERN } from './identifiers';
 import { readIdentifier } from './validation';
 
 /**
- * URL path expressions: the group id travels as one encoded path segment whatever it holds.
- * `$parameter.groupId` is the locator's value (or the plain string of an older workflow).
+ * Request paths. The group id is filled in by the request hook every operation goes through
+ * (`itemRequest`), as one encoded path segment whatever it holds: a `{{ }}` expression here
+ * would be evaluated for every item, about 1 ms each in n8n 2.x's default (vm) expression engine.
  */
-const encodedGroupId = '{{ encodeURIComponent(String($parameter.groupId).trim()) }}';
+const GROUP_ID_SEGMENT = '{groupId}';
 
-export const announcementPath = `=/chatgroups/${encodedGroupId}/announcement`;
-export const sharedFilesPath = `=/chatgroups/${encodedGroupId}/share_files`;
+export const announcementPath = `/chatgroups/${GROUP_ID_SEGMENT}/announcement`;
+export const sharedFilesPath = `/chatgroups/${GROUP_ID_SEGMENT}/share_files`;
 /** The File field's preSend appends the file id, read from whichever mode the user chose. */
-export const sharedFilePath = `=/chatgroups/${encodedGroupId}/share_files/`;
+export const sharedFilePath = `/chatgroups/${GROUP_ID_SEGMENT}/share_files/`;
+
+/** The request's path with this item's group id in it (the locator's value, or an older workflow's plain string). */
+export function withGroupInPath(context: IExecuteSingleFunctions, url: string | undefined): string | undefined {
+	return url?.replace(GROUP_ID_SEGMENT, () => encodeURIComponent(readIdentifier(context, 'groupId')));
+}
 
 export const GROUP_SEARCH_METHOD = 'searchGroups';
 export const FILE_SEARCH_METHOD = 'searchFiles';

@@ -18,6 +18,7 @@ import type {
 import { agoraAppUrl, parseAgoraApp } from '../../../agora/appUrl';
 import { clientCredentialsKey, clientCredentialsToken, issuedTokenGeneration } from '../../../agora/bearerToken';
 import { DEFAULT_REQUESTS_PER_SECOND, waitForRequestSlot } from '../../../agora/requestBudget';
+import { withGroupInPath } from './descriptions';
 import { AgoraAnswerFailure, describeAnswer, describeFailure, isRetryable, isUncertain, toNodeError } from './errors';
 import type { AgoraAnswer, AgoraFailure, FailureContext } from './errors';
 import { nameItemInError, readIdentifier, requireIdentifiers } from './validation';
@@ -405,6 +406,7 @@ export function itemRequest(hook: RequestHook): RequestHook {
 		return await Promise.resolve()
 			.then(async () => {
 				requireIdentifiers(this);
+				requestData.options.url = withGroupInPath(this, requestData.options.url);
 				const app = await resolveApp(this);
 				requestData.options.baseURL = app.baseUrl;
 				// n8n runs `requestData.postReceive` on every answer of makeRoutingRequest.
