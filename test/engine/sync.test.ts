@@ -163,6 +163,23 @@ describe('Upload: an answer lost after the service stored the file (5xx, reset)'
 		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['uploadFile', 'listFiles']);
 	});
 
+	it('no retry left after a 502 that came after the file was stored: one last look finds it, no error', async () => {
+		bed.emulator.injectFault({ operation: 'uploadFile', type: 'status', status: 502, phase: 'afterHandling' });
+		const { items, error } = await bed.engine.run(file('upload', { requestOptions: { maxRetries: 0 } }), { items: [binaryItem(sampleBytes(99), 'last.bin')] });
+		expect(error).toBeUndefined();
+		const stored = bed.emulator.listFiles(GROUP_ID);
+		expect(stored).toHaveLength(1);
+		expect(items[0].json).toMatchObject({ file_id: stored[0].fileId, file_size: 99 });
+		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['uploadFile', 'listFiles']);
+	});
+
+	it('no retry left and the file is not there: the 502 is reported', async () => {
+		bed.emulator.injectFault({ operation: 'uploadFile', type: 'status', status: 502 });
+		const { error } = await bed.engine.run(file('upload', { requestOptions: { maxRetries: 0 } }), { items: [binaryItem(sampleBytes(99), 'last.bin')] });
+		expect((error as { httpCode?: string }).httpCode).toBe('502');
+		expect(bed.emulator.listFiles(GROUP_ID)).toEqual([]);
+	});
+
 	it('HTTP 502 before the service acted: looked for, not found, sent again, stored once', async () => {
 		bed.emulator.injectFault({ operation: 'uploadFile', type: 'status', status: 502 });
 		const { error } = await bed.engine.run(file('upload', { requestOptions: { maxRetries: 3 } }), { items: [binaryItem(sampleBytes(10), 'a.txt')] });

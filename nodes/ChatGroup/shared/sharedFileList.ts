@@ -31,8 +31,9 @@ export const MAX_GROUP_FILES = 10_000;
 /** The owner the service shows for files uploaded with an app token. */
 export const APP_TOKEN_OWNER = '@ppAdmin';
 
-/** Lists kept per process (LRU): one per execution and group. */
+/** Lists kept per process (LRU): one per execution and group, and at most this many files in all (a few MB). */
 const MAX_CACHED_LISTS = 50;
+const MAX_CACHED_FILES = 50_000;
 /** Even within one execution a list is read again after this long (executions that wait). */
 const SCOPED_MAX_AGE_MS = 10 * 60_000;
 
@@ -138,17 +139,29 @@ async function listKey(context: AgoraContext, groupId: string): Promise<{ key: s
 	return { key: `${executionId}\n${await appBaseUrl(context)}\n${groupId}`, scoped: executionId !== '' };
 }
 
-async function cachedList(context: AgoraContext, groupId: string): Promise<{ list: CachedList; scoped: boolean }> {
-	const { key, scoped } = await listKey(context, groupId);
-	let list = cachedLists.get(key);
-	if (list) {
+/** Drops the least recently used lists (never the one just used) until both bounds hold. */
+function evictBeyondBounds(): void {
+	let files = 0;
+	for (const list of cachedLists.values()) files += list.read?.length ?? 0;
+	for (const [key, list] of cachedLists) {
+		if (cachedLists.size <= 1 || (cachedLists.size <= MAX_CACHED_LISTS && files <= MAX_CACHED_FILES)) return;
+		files -= list.read?.length ?? 0;
 		cachedLists.delete(key);
-	} else {
-		list = { readStartedAt: 0, inFlightStartedAt: 0, added: new Map(), removed: new Set() };
 	}
+}
+
+/** Marks the list as the most recently used one, then keeps the cache within its bounds. */
+function touch(key: string, list: CachedList): void {
+	cachedLists.delete(key);
 	cachedLists.set(key, list);
-	while (cachedLists.size > MAX_CACHED_LISTS) cachedLists.delete(cachedLists.keys().next().value as string);
-	return { list, scoped };
+	evictBeyondBounds();
+}
+
+async function cachedList(context: AgoraContext, groupId: string): Promise<{ key: string; list: CachedList; scoped: boolean }> {
+	const { key, scoped } = await listKey(context, groupId);
+	const list = cachedLists.get(key) ?? { readStartedAt: 0, inFlightStartedAt: 0, added: new Map(), removed: new Set() };
+	touch(key, list);
+	return { key, list, scoped };
 }
 
 async function readAllPages(context: AgoraContext, groupId: string): Promise<SharedFile[]> {
@@ -192,7 +205,7 @@ export async function readSharedFiles(
 	groupId: string,
 	options: ReadSharedFilesOptions = {},
 ): Promise<SharedFile[]> {
-	const { list, scoped } = await cachedList(context, groupId);
+	const { key, list, scoped } = await cachedList(context, groupId);
 	const now = Date.now();
 	const freshSince = options.fresh === true ? now : typeof options.fresh === 'number' ? options.fresh : undefined;
 	const maxAgeMs = options.maxAgeMs ?? (scoped ? SCOPED_MAX_AGE_MS : 0);
@@ -207,6 +220,7 @@ export async function readSharedFiles(
 			if (startedAt >= list.readStartedAt) {
 				list.read = read;
 				list.readStartedAt = startedAt;
+				touch(key, list);
 			}
 			return read;
 		});

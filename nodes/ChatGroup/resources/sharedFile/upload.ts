@@ -203,7 +203,8 @@ async function findStoredUpload(
 
 /**
  * Sends the file, retried within the node's budget; before each retry that follows an
- * uncertain failure it looks for the file, so a file is never stored twice. Returns the
+ * uncertain failure (and once more when no retry is left) it looks for the file, so a file
+ * is never stored twice, nor reported as failed when it was stored. Returns the
  * stored file (the service's answer), recorded in this execution's list.
  */
 async function sendUpload(
@@ -244,7 +245,14 @@ async function sendUpload(
 				attempt.endedAt = Date.now();
 			});
 	};
-	const stored = await withRetries(context, sendOnce);
+	const stored = await withRetries(context, sendOnce).catch(async (error: Error) => {
+		// Out of retries after an uncertain failure: one last look, so a stored file is not reported as lost.
+		if (!lookFirst) throw error;
+		const found = await findStoredUpload(context, upload, groupId, knownBefore, attempts).catch(() => undefined);
+		if (found instanceof NodeOperationError) ambiguity = found;
+		else if (found) return asUploadAnswer(String(requestData.options.baseURL), groupId, found);
+		throw ambiguity ?? error;
+	});
 	if (ambiguity) throw ambiguity;
 	await recordUploadedFile(context, groupId, stored);
 	return stored;
