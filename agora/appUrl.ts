@@ -1,4 +1,8 @@
-/** Where an Agora Chat app lives: `https://{host}/{org}/{app}`, from the credential's fields. */
+/**
+ * Where an Agora Chat app lives, from the credential's fields: `https://{host}/{org}/{app}`, or,
+ * with Org Name and App Name left empty and an App ID (Token Source App ID + App Certificate),
+ * `https://{host}/app-id/{app_id}`, the form of Agora's current REST reference.
+ */
 
 export class AgoraCredentialInputError extends Error {
 	constructor(
@@ -49,42 +53,62 @@ export function parseAgoraOrigin(host: unknown): string {
 	return url.origin;
 }
 
-function requireName(value: unknown, label: string, field: string): string {
-	const name = typeof value === 'string' ? value.trim() : '';
-	if (!name) {
-		throw new AgoraCredentialInputError(
-			`The ${label} is empty. Copy it from the Agora Console (Project Management > Config > Chat > Data Center: the App Key is "{org name}#{app name}").`,
-			field,
-		);
-	}
-	return name;
+function nameOf(value: unknown): string {
+	return typeof value === 'string' ? value.trim() : '';
 }
+
+const APP_KEY_HINT = 'Copy it from the Agora Console (Project Management > Config > Chat > Basic Information: the App Key is "{org name}#{app name}")';
 
 export interface AgoraAppLocation {
 	origin: string;
+	/** Both set in the `{org}/{app}` form; both empty in the `app-id/{app_id}` form. */
 	orgName: string;
 	appName: string;
+	/** Set in the `app-id/{app_id}` form only. */
+	appId?: string;
+}
+
+/** The App ID form needs the App ID, which only Token Source App ID + App Certificate holds. */
+function usesAppId(credentials: { tokenSource?: unknown }): boolean {
+	return (credentials.tokenSource || 'appCertificate') === 'appCertificate';
 }
 
 export function parseAgoraApp(credentials: {
 	host?: unknown;
 	orgName?: unknown;
 	appName?: unknown;
+	tokenSource?: unknown;
+	appId?: unknown;
 }): AgoraAppLocation {
-	return {
-		origin: parseAgoraOrigin(credentials.host),
-		orgName: requireName(credentials.orgName, 'Org Name', 'orgName'),
-		appName: requireName(credentials.appName, 'App Name', 'appName'),
-	};
+	const origin = parseAgoraOrigin(credentials.host);
+	const orgName = nameOf(credentials.orgName);
+	const appName = nameOf(credentials.appName);
+	if (orgName && appName) return { origin, orgName, appName };
+	if (!orgName && !appName) {
+		const appId = nameOf(credentials.appId);
+		if (usesAppId(credentials) && appId) return { origin, orgName, appName, appId };
+		throw new AgoraCredentialInputError(
+			usesAppId(credentials)
+				? 'Org Name, App Name and App ID are empty. Enter the App ID (the node then addresses the app as app-id/{App ID}), or Org Name and App Name from the App Key in the Agora Console.'
+				: `Org Name and App Name are empty. ${APP_KEY_HINT}; only Token Source App ID + App Certificate can address the app by its App ID instead.`,
+			'orgName',
+		);
+	}
+	const [label, field] = orgName ? ['App Name', 'appName'] : ['Org Name', 'orgName'];
+	throw new AgoraCredentialInputError(
+		`The ${label} is empty. ${APP_KEY_HINT}, or leave both Org Name and App Name empty to address the app by its App ID.`,
+		field,
+	);
 }
 
 export function agoraAppUrl(app: AgoraAppLocation): string {
+	if (app.appId !== undefined) return `${app.origin}/app-id/${encodeURIComponent(app.appId)}`;
 	return `${app.origin}/${encodeURIComponent(app.orgName)}/${encodeURIComponent(app.appName)}`;
 }
 
 /**
- * The same URL as `agoraAppUrl`, as an n8n expression for declarative `baseURL`s (the node's
- * `requestDefaults` and the credential test). A test keeps the two in step.
+ * The same URL as `agoraAppUrl`, as an n8n expression for declarative `baseURL`s (the
+ * credential test). A test keeps the two in step.
  */
 export const AGORA_APP_URL_EXPRESSION =
-	"={{ (/^[a-z][a-z0-9+.-]*:\\/\\//i.test(String($credentials.host).trim()) ? '' : 'https://') + String($credentials.host).trim().replace(/\\/+$/, '') + '/' + encodeURIComponent(String($credentials.orgName).trim()) + '/' + encodeURIComponent(String($credentials.appName).trim()) }}";
+	"={{ (/^[a-z][a-z0-9+.-]*:\\/\\//i.test(String($credentials.host).trim()) ? '' : 'https://') + String($credentials.host).trim().replace(/\\/+$/, '') + (String($credentials.orgName || '').trim() === '' && String($credentials.appName || '').trim() === '' && ($credentials.tokenSource || 'appCertificate') === 'appCertificate' ? '/app-id/' + encodeURIComponent(String($credentials.appId || '').trim()) : '/' + encodeURIComponent(String($credentials.orgName || '').trim()) + '/' + encodeURIComponent(String($credentials.appName || '').trim())) }}";

@@ -47,16 +47,15 @@ export class AgoraChatApi implements ICredentialType {
 			name: 'orgName',
 			type: 'string',
 			default: '',
-			required: true,
-			description: 'The part of the App Key before "#" (Agora Console > Project Management > Config > Chat > Basic Information)',
+			description:
+				'The part of the App Key before "#" (Agora Console > Project Management > Config > Chat > Basic Information). Leave Org Name and App Name empty to address the app by its App ID (app-id/{App ID}, Token Source App ID + App Certificate).',
 		},
 		{
 			displayName: 'App Name',
 			name: 'appName',
 			type: 'string',
 			default: '',
-			required: true,
-			description: 'The part of the App Key after "#"',
+			description: 'The part of the App Key after "#". Leave empty together with Org Name to address the app by its App ID.',
 		},
 		{
 			displayName: 'Token Source',
@@ -97,7 +96,8 @@ export class AgoraChatApi implements ICredentialType {
 			type: 'string',
 			default: '',
 			displayOptions: showFor('appCertificate'),
-			description: '32 hexadecimal characters: Agora Console > Project Management > your project > App ID',
+			description:
+				'32 hexadecimal characters: Agora Console > Project Management > your project > App ID. With Org Name and App Name empty, the node addresses the app as app-id/{App ID}.',
 		},
 		{
 			displayName: 'App Certificate',
@@ -176,13 +176,15 @@ export class AgoraChatApi implements ICredentialType {
 	}
 
 	/**
-	 * The announcement of a group that cannot exist: the service answers "group does not
-	 * exist" only after it has accepted host, org, app and token, so that answer is success.
+	 * One page of the app's groups: only the Agora Chat service answers it with its envelope
+	 * (`action`, `data`). The service's own refusals are named first; any other answer (a wrong
+	 * Host serving a 404 page, another service's JSON) has no envelope and fails naming Host.
 	 */
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: AGORA_APP_URL_EXPRESSION,
-			url: '/chatgroups/n8n-credential-test/announcement',
+			url: '/chatgroups',
+			qs: { limit: 1 },
 			method: 'GET',
 			ignoreHttpStatusErrors: true,
 		},
@@ -192,7 +194,8 @@ export class AgoraChatApi implements ICredentialType {
 				properties: {
 					key: 'error',
 					value: 'organization_application_not_found',
-					message: 'Org Name or App Name is wrong: the service has no such app. Copy both from the App Key shown in the Agora Console.',
+					message:
+						'Org Name or App Name is wrong (or, with both left empty, the App ID): the service has no such app. Copy them from the Agora Console (the App Key is "{org name}#{app name}"), and check that Host is this project\'s data center.',
 				},
 			},
 			{
@@ -212,6 +215,23 @@ export class AgoraChatApi implements ICredentialType {
 					message: 'The token has expired or is not valid for this app. App tokens live at most 24 hours: use App ID + App Certificate.',
 				},
 			},
+			{
+				type: 'responseSuccessBody',
+				properties: {
+					key: 'error',
+					value: 'reach_limit',
+					message: 'The app is over its 100 requests per second right now (429 reach_limit). Test again in a moment.',
+				},
+			},
+			...['action', 'data'].map((key) => ({
+				type: 'responseSuccessBody' as const,
+				properties: {
+					key,
+					value: undefined,
+					message:
+						'Host did not answer as the Agora Chat REST API. Check Host: it must be your project\'s REST API domain from the Agora Console (Project Management > Config > Chat > Basic Information), e.g. a41.chat.agora.io, without a path.',
+				},
+			})),
 		],
 	};
 }

@@ -179,6 +179,17 @@ describe('app URL', () => {
 		expect(agoraAppUrl(parseAgoraApp(credentials))).toBe(expected);
 	});
 
+	it.each([
+		[{ tokenSource: 'appCertificate', orgName: '', appName: '', appId: ' 0123456789abcdef0123456789ABCDEF ' }, 'https://a41.chat.agora.io/app-id/0123456789abcdef0123456789ABCDEF'],
+		[{ orgName: '', appName: '', appId: '0123456789abcdef0123456789abcdef' }, 'https://a41.chat.agora.io/app-id/0123456789abcdef0123456789abcdef'],
+		[{ tokenSource: 'appCertificate', orgName: 'org', appName: 'app', appId: '0123456789abcdef0123456789abcdef' }, 'https://a41.chat.agora.io/org/app'],
+		[{ tokenSource: 'appToken', orgName: 'o r', appName: 'a#b', appId: '0123456789abcdef0123456789abcdef' }, 'https://a41.chat.agora.io/o%20r/a%23b'],
+	])('builds the same app-id or org/app URL from %j in the expression and in code', (fields, expected) => {
+		const credentials = { host: 'a41.chat.agora.io', ...fields };
+		expect(evaluate(credentials)).toBe(expected);
+		expect(agoraAppUrl(parseAgoraApp(credentials))).toBe(expected);
+	});
+
 	it.each(['', 'a41.chat.agora.io/org/app', 'https://a41.chat.agora.io?x=1', 'ftp://a41.chat.agora.io', 'a41 chat', 'https://user:pw@a41.chat.agora.io'])(
 		'refuses the host "%s"',
 		(host) => {
