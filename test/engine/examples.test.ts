@@ -89,6 +89,19 @@ describe('file sync, run three times', () => {
 		expect([...downloadsByFile.values()].every((times) => times === 1)).toBe(true);
 	});
 
+	it('a group file named with slashes stays inside the inbox', async () => {
+		bed.engine.clearDeduplicationHistory();
+		const outbox = freshFolder(joinPath(filesFolder, 'outbox'));
+		const inbox = freshFolder(joinPath(filesFolder, 'inbox'));
+		bed.emulator.addFile(GROUP_ID, { fileName: '../outbox/minutes.txt', bytes: Buffer.from('not from the outbox') });
+		bed.emulator.addFile(GROUP_ID, { fileName: 'a\\b.txt', bytes: Buffer.from('backslash') });
+		const workflow = prepareExample(loadExample('sync-files'), { groupId: GROUP_ID, outboxFolder: outbox, inboxFolder: inbox });
+		const { error } = await bed.engine.runWorkflow(workflow);
+		expect(error).toBeUndefined();
+		expect(listFolder(inbox)).toEqual(['.._outbox_minutes.txt', 'a_b.txt']);
+		expect(listFolder(outbox)).toEqual([]);
+	});
+
 	it('with an empty outbox it still downloads what is new in the group', async () => {
 		bed.engine.clearDeduplicationHistory();
 		const outbox = freshFolder(joinPath(filesFolder, 'outbox'));
