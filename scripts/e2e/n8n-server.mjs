@@ -29,7 +29,7 @@ const BROWSER_ID = 'n8n-nodes-agora-chat-e2e';
  * each on its own free loopback ports; its output goes to `<userFolder>/<name>.log` (and stays in
  * memory, see `output()`). Resolves once the main answers /healthz, or once a worker says it is ready.
  */
-export async function startN8nProcess(env, role, { name = role, extraVars = {} } = {}) {
+export async function startN8nProcess(env, role, { name = role, extraVars = {}, args = [] } = {}) {
 	const port = await freeLoopbackPort();
 	const vars = {
 		...env.vars,
@@ -41,7 +41,7 @@ export async function startN8nProcess(env, role, { name = role, extraVars = {} }
 	};
 	const logFile = path.join(env.userFolder, `${name}.log`);
 	const log = fs.openSync(logFile, 'a');
-	const child = spawn(env.nodeBin, [env.n8nBin, role], {
+	const child = spawn(env.nodeBin, [env.n8nBin, role, ...args], {
 		cwd: env.userFolder,
 		env: { ...cleanBaseEnv(), ...vars },
 		stdio: ['ignore', 'pipe', 'pipe'],

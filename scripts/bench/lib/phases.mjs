@@ -108,7 +108,7 @@ export const P1 = {
 	workflows: ({ emulatorUrl, relayUrl }) => {
 		const g = GROUPS.announcement;
 		return [
-			W.announcementChatGroup('bP1cgPaced', { count: ITEMS, groupId: g, cred: W.CRED.agoraPaced }),
+			W.announcementChatGroup('bP1cgPaced', { count: ITEMS, groupId: g, cred: W.CRED.agoraDefault }),
 			W.announcementChatGroup('bP1cgNoPace', { count: ITEMS, groupId: g, cred: W.CRED.agoraNoPace }),
 			W.announcementHttp('bP1httpCred', { count: ITEMS, groupId: g, baseUrl: emulatorUrl, auth: 'credential' }),
 			W.announcementHttp('bP1httpHeader', { count: ITEMS, groupId: g, baseUrl: emulatorUrl, auth: 'header' }),
@@ -127,7 +127,7 @@ export const P1 = {
 		await ctx.emulator.admin('POST', 'config', { rateLimitPerSecond: 0 });
 		const side = (key, wf, count, label) => ({ key, wf, label, count, check: expectAnnouncements(count) });
 		const sides = [
-			side('cgPaced', 'bP1cgPaced', ITEMS, 'Agora Chat Group, default pacing (requestsPerSecond 96)'),
+			side('cgPaced', 'bP1cgPaced', ITEMS, 'Agora Chat Group, default pacing (Requests per Second left at its default)'),
 			side('cgNoPace', 'bP1cgNoPace', ITEMS, 'Agora Chat Group, pacing off (requestsPerSecond 0)'),
 			side('httpCred', 'bP1httpCred', ITEMS, 'HTTP Request, Header Auth credential'),
 			side('httpHeader', 'bP1httpHeader', ITEMS, 'HTTP Request, header typed in (no credential; lower bound)'),
@@ -207,7 +207,7 @@ export const P1 = {
 		const cg = res.stats.cgNoPace.exec.median;
 		const http = res.stats.httpCred.exec.median;
 		const ratio = cg / http;
-		return [{ name: 'P1 Agora Chat Group (pacing off) ≤ 0.8 × credentialed HTTP Request', met: ratio <= 0.8, value: `${ratio.toFixed(2)} × (${cg} ms vs ${http} ms, medians)` }];
+		return [{ name: 'P1 Agora Chat Group (pacing off) ≤ 1.0 × credentialed HTTP Request (per-item overhead)', met: ratio <= 1.0, value: `${ratio.toFixed(2)} × (${cg} ms vs ${http} ms, medians)` }];
 	},
 };
 
@@ -395,7 +395,7 @@ export const P4 = {
 	workflows: ({ emulatorUrl }) => {
 		const g = GROUPS.announcement;
 		return [
-			W.announcementChatGroup('bP4cg', { count: ITEMS, groupId: g, cred: W.CRED.agoraPaced, continueOnFail: true }),
+			W.announcementChatGroup('bP4cg', { count: ITEMS, groupId: g, cred: W.CRED.agoraDefault, continueOnFail: true }),
 			W.announcementHttp('bP4httpBatch', { count: ITEMS, groupId: g, baseUrl: emulatorUrl, auth: 'credential', batching: { size: 100, intervalMs: 1000 }, continueOnFail: true }),
 			W.announcementHttp('bP4httpNoBatch', { count: ITEMS, groupId: g, baseUrl: emulatorUrl, auth: 'credential', continueOnFail: true }),
 		];
@@ -405,7 +405,7 @@ export const P4 = {
 		try {
 			const check = (items) => (items.length === ITEMS ? undefined : `expected ${ITEMS} items, got ${items.length}`);
 			const sides = [
-				{ key: 'cg', wf: 'bP4cg', check, label: 'Agora Chat Group, default settings (96/s pacing, retries)' },
+				{ key: 'cg', wf: 'bP4cg', check, label: 'Agora Chat Group, default settings (credential Requests per Second left at its default)' },
 				{ key: 'httpBatch', wf: 'bP4httpBatch', check, label: 'HTTP Request, Batching 100 items / 1,000 ms' },
 				{ key: 'httpNoBatch', wf: 'bP4httpNoBatch', check, label: 'HTTP Request, no batching' },
 			];
@@ -433,7 +433,7 @@ export const P4 = {
 	},
 	targets(res) {
 		const cg = res.cg;
-		return [{ name: 'P4 Agora Chat Group ≥ 95 requests/s with 0 failed items', met: cg.reqPerSec.median >= 95 && cg.failedItems.max === 0, value: `${cg.reqPerSec.median.toFixed(1)} req/s, failed items max ${cg.failedItems.max}` }];
+		return [{ name: 'P4 Agora Chat Group ≥ 95 successful calls/s with 0 failed items', met: cg.okPerSec.median >= 95 && cg.failedItems.max === 0, value: `${cg.okPerSec.median.toFixed(1)} successful calls/s, failed items max ${cg.failedItems.max}, 429s median ${cg.status429.median}` }];
 	},
 };
 

@@ -129,7 +129,7 @@ function p2Section(r) {
 	const row = (label, g) => [label, fmt(g.tinyHwm, 1), fmt(g.bigHwm, 1), fmt(g.growthMiB, 1), ratio(g.ratio), fmt(g.inNodeMiB, 1), ratio(g.inNodeRatio), fmt(g.bigExec)];
 	return `## P2 Memory: one ${BIG_BYTES / 1024 / 1024} MiB upload and download
 
-One \`n8n execute\` per figure, binary data mode \`filesystem\` (n8n 2.40.7's default), random (incompressible)
+One \`n8n execute\` per figure, binary data mode \`filesystem\` (n8n 2.x's default), random (incompressible)
 bytes. Two measures, both as the ${BIG_BYTES / 1024 / 1024} MiB run minus the 1-byte run of the same workflow, paired within each
 repetition; median (min–max) over ${r.reps} repetitions:
 
@@ -202,7 +202,32 @@ ${table(['side', 'node time, ms', 'requests/s (items / node time)', 'successful 
 ${failureNotes(['cg', 'httpBatch', 'httpNoBatch'].map((k) => [r[k].label, r[k].failures]))}`;
 }
 
-const SECTION = { P1: p1Section, P2: p2Section, P3: p3Section, P4: p4Section };
+function p5Section(r) {
+	const rows = r.runs.map((run) => [
+		String(run.rep + 1),
+		run.executions.map((e) => `${e.id} on ${e.worker}`).join(', '),
+		n0(run.failedItems),
+		`**${n1(run.aggregatePerSec)}**`,
+		n0(run.status429),
+		n0(run.timeToLastItemMs),
+		n1(run.flowPerSec),
+		n0(run.maxInAnySecond),
+	]);
+	return `## P5 Queue mode: two workers, 2 × ${n0(ITEMS)} × Announcement Get on one app key
+
+Redis and PostgreSQL from Debian on loopback, one \`n8n start\` main and two \`n8n worker\`s (n8n's defaults, except
+\`--concurrency=1\` so that each execution runs on its own worker: two processes share one app key's budget). Both
+executions are started at the same moment through the REST API (manual runs offloaded to the workers); the
+credential leaves *Requests per Second* at its default; emulator capped at 100 calls/s for the key (sliding window).
+aggregate = successful items of both / (last node end − first node start).
+
+${table(['rep', 'executions (worker)', 'failed items', 'aggregate successful calls/s', '429s', 'time to the last item, ms (from the start request)', 'successful calls/s at the emulator, first to last', 'most 200s within any 1 s'], rows)}
+
+Median (min–max): aggregate ${fmt(r.aggregatePerSec, 1)} successful calls/s, ${fmt(r.status429)} × 429, failed items ${fmt(r.failedItems)}, time to the last item ${fmt(r.timeToLastItemMs)} ms.
+`;
+}
+
+const SECTION = { P1: p1Section, P2: p2Section, P3: p3Section, P4: p4Section, P5: p5Section };
 
 function existingNotes(file) {
 	try {
@@ -233,8 +258,9 @@ ${table(['target', 'measured', 'met'], targets.map((t) => [t.name, t.value, t.me
 ## Machine and run
 
 - ${meta.machine.nproc} CPUs (\`nproc\`), ${meta.machine.cpuModel}, ${n1(meta.machine.memTotalGiB)} GiB memory, Linux ${meta.machine.kernel}
-- n8n ${meta.n8nVersion} on Node ${meta.n8nNode}; emulator and this script on Node ${meta.benchNode}; package ${meta.packageVersion} built from ${meta.revision} (dist/ as staged at the start of the run)
+- n8n ${meta.n8nVersion} on Node ${meta.n8nNode} with n8n's default settings (expression engine: ${meta.expressionEngine}; binary data: filesystem, in queue mode database); emulator and this script on Node ${meta.benchNode}; package ${meta.packageVersion} built from ${meta.revision} (dist/ as staged at the start of the run)
 - ${meta.reps} repetitions per side${meta.reps < 5 ? ' (**fewer than 5: a development run, not for comparison**)' : ''}, phases ${meta.ran.join(', ')}; full run took ${n0(meta.totalSeconds / 60)} min (${n0(meta.totalSeconds)} s)
+- \`n8n execute\` processes that printed a complete run and then crashed while exiting (n8n's vm engine; the run is kept): ${meta.exitCrashes}
 - \`uptime\` before: \`${meta.uptimeBefore}\`
 - \`uptime\` after: \`${meta.uptimeAfter}\`
 
@@ -255,9 +281,9 @@ node scripts/bench/run-bench.mjs --reps=5         # after npm run build; writes 
 node scripts/bench/run-bench.mjs --only=P1,P3 --reps=2 --no-docs   # a subset, summary only
 \`\`\`
 
-Flags: \`--reps=N\` (default 5), \`--only=P1,P2,P3,P4\`, \`--no-docs\` (print only; partial runs never write this
+Flags: \`--reps=N\` (default 5), \`--only=P1,P2,P3,P4,P5\`, \`--no-docs\` (print only; partial runs never write this
 file unless \`--docs\` is given), \`--out=FILE\` (write the report there instead), \`--json=FILE\` (raw results), \`--keep\` (keep the temp folder with the n8n user
-folder and the CPU profiles). Needs the n8n ${meta.n8nVersion} install of \`scripts/e2e\` (\`node scripts/e2e/n8n-install.mjs ${meta.n8nVersion}\`, cached in \`.cache/\`).
+folder and the CPU profiles). Needs the n8n ${meta.n8nVersion} install of \`scripts/e2e\` (\`node scripts/e2e/n8n-install.mjs ${meta.n8nVersion}\`, cached in \`$N8N_E2E_CACHE_DIR\` or \`.cache/\`); P5 also needs \`redis-server\` and \`postgresql\` from Debian.
 
 How it measures: the built package is staged outside the repo (\`stagePackage\`) and loaded through
 \`N8N_CUSTOM_EXTENSIONS\`; credentials and workflows are imported once; every repetition is one

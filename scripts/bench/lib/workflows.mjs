@@ -12,6 +12,7 @@ export const APP_TOKEN = 'emulator-app-token';
 
 export const CRED = {
 	agoraPaced: { id: 'benchAgoraPaced', name: 'Agora (96/s)' },
+	agoraDefault: { id: 'benchAgoraDefault', name: 'Agora (Requests per Second left at its default)' },
 	agoraNoPace: { id: 'benchAgoraNoPace', name: 'Agora (no pacing)' },
 	agoraProxy: { id: 'benchAgoraProxy', name: 'Agora via counting proxy' },
 	agoraCert: { id: 'benchAgoraCert', name: 'Agora (App ID + Certificate)' },
@@ -26,9 +27,10 @@ export function credentials({ emulatorUrl, proxyUrl, appId, appCertificate }) {
 	const agora = (ref, host, requestsPerSecond, tokenFields = { tokenSource: 'appToken', appToken: APP_TOKEN }) => ({
 		...ref,
 		type: 'agoraChatApi',
-		data: { host, orgName: ORG, appName: APP, requestsPerSecond, ...tokenFields },
+		data: { host, orgName: ORG, appName: APP, ...(requestsPerSecond === undefined ? {} : { requestsPerSecond }), ...tokenFields },
 	});
 	return [
+		agora(CRED.agoraDefault, emulatorUrl, undefined),
 		agora(CRED.agoraPaced, emulatorUrl, 96),
 		agora(CRED.agoraNoPace, emulatorUrl, 0),
 		agora(CRED.agoraProxy, proxyUrl, 0),
