@@ -141,7 +141,7 @@ export class AgoraChatApi implements ICredentialType {
 			typeOptions: { minValue: 0 },
 			default: DEFAULT_REQUESTS_PER_SECOND,
 			description:
-				'Agora Chat accepts 100 calls per second per App Key. The node spaces its calls to stay under this number (per n8n process: lower it when several workers or other systems use the same app). 0 turns spacing off.',
+				'Agora Chat accepts 100 calls per second per App Key. The node spaces its calls to stay under this number, slows down when the service answers "reach limit" (several queue-mode workers or other systems sharing the app) and speeds back up to it while calls succeed. 0 turns spacing off.',
 		},
 		{
 			// Filled by preAuthentication while empty; a token the service refuses is renewed by the node.

@@ -17,9 +17,9 @@ import type {
 
 import { agoraAppUrl, parseAgoraApp } from '../../../agora/appUrl';
 import { clientCredentialsKey, clientCredentialsToken, issuedTokenGeneration } from '../../../agora/bearerToken';
-import { DEFAULT_REQUESTS_PER_SECOND, waitForRequestSlot } from '../../../agora/requestBudget';
+import { DEFAULT_REQUESTS_PER_SECOND, pacerFor } from '../../../agora/requestBudget';
 import { withGroupInPath } from './descriptions';
-import { AgoraAnswerFailure, describeAnswer, describeFailure, isRetryable, isUncertain, toNodeError } from './errors';
+import { AgoraAnswerFailure, describeAnswer, describeFailure, isRateLimited, isRetryable, isUncertain, toNodeError } from './errors';
 import type { AgoraAnswer, AgoraFailure, FailureContext } from './errors';
 import { nameItemInError, readIdentifier, requireIdentifiers } from './validation';
 
@@ -231,16 +231,21 @@ interface SendOptions<T> extends RetryHooks<T> {
  */
 async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: () => Promise<T>, options: SendOptions<T>): Promise<T> {
 	const { budget } = options;
+	const pacer = pacerFor(app.baseUrl, app.requestsPerSecond);
 	let renewedToken = false;
+	let retries = 0;
 	for (let attempt = 1; ; attempt++) {
 		budget.throwIfCancelled();
-		await waitForRequestSlot(app.baseUrl, app.requestsPerSecond);
+		const ticket = await pacer.take();
 		const tokenGeneration = app.tokenKey ? issuedTokenGeneration(app.tokenKey) : 0;
 		const outcome = await send().then(
 			(value) => ({ value }),
 			(error: unknown) => ({ error }),
 		);
-		if ('value' in outcome) return outcome.value;
+		if ('value' in outcome) {
+			pacer.succeeded();
+			return outcome.value;
+		}
 		if (budget.signal?.aborted) throw outcome.error;
 		const failure = describeFailure(outcome.error);
 		if (failure.kind === 'http' && failure.status === 401 && app.tokenKey && !renewedToken) {
@@ -248,12 +253,16 @@ async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: () => P
 			await renewClientToken(context, tokenGeneration);
 			continue;
 		}
+		// A refusal for speed is not the request's fault: it slows the app key's pace and does not use up Max Retries.
+		const slowDown = isRateLimited(failure);
+		if (slowDown) pacer.rateLimited(ticket);
 		if (options.recoverUncertain && isUncertain(failure)) {
 			const recovered = await options.recoverUncertain();
 			if (recovered !== undefined) return recovered;
 		}
+		if (!slowDown) retries++;
 		const delayMs = retryDelayMs(budget.policy, attempt, failure);
-		if (!isRetryable(failure) || attempt > budget.policy.maxRetries || !budget.allows(delayMs)) {
+		if (!isRetryable(failure) || retries > budget.policy.maxRetries || !budget.allows(delayMs)) {
 			throw toNodeError(context.getNode(), failure, { ...options.about, attempts: attempt }, options.itemIndex);
 		}
 		await budget.wait(delayMs);
