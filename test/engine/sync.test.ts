@@ -56,16 +56,46 @@ describe('Upload: If a File With the Same Name Exists', () => {
 		expect([count('listFiles'), count('uploadFile'), count('deleteFile')]).toEqual([1, 1, existing]);
 	});
 
-	it('Replace If Different: a same-name file of the same size counts as unchanged', async () => {
-		const [newest, same] = [
-			bed.emulator.addFile(GROUP_ID, { fileName: 'report.pdf', bytes: sampleBytes(10), created: Date.now() - HOUR_MS }),
-			bed.emulator.addFile(GROUP_ID, { fileName: 'report.pdf', bytes: sampleBytes(4096), created: Date.now() - 2 * HOUR_MS }),
+	it('Replace If Different: the newest same-name file of the same size counts as unchanged; older copies go', async () => {
+		const [newest, ...older] = [
+			bed.emulator.addFile(GROUP_ID, { fileName: 'report.pdf', bytes: sampleBytes(4096), created: Date.now() - HOUR_MS }),
+			bed.emulator.addFile(GROUP_ID, { fileName: 'Report.pdf', bytes: sampleBytes(4096), created: Date.now() - 2 * HOUR_MS }),
+			bed.emulator.addFile(GROUP_ID, { fileName: 'report.pdf', bytes: sampleBytes(10), created: Date.now() - 3 * HOUR_MS }),
 		];
 		const { items, error } = await bed.engine.run(upload('replaceIfDifferent'), { items: [binaryItem(sampleBytes(4096), 'report.pdf')] });
 		expect(error).toBeUndefined();
-		expect(items[0].json).toMatchObject({ file_id: same.fileId, file_size: 4096, skipped: true, replacedFileIds: [] });
-		expect([count('uploadFile'), count('deleteFile')]).toEqual([0, 0]);
-		expect(bed.emulator.listFiles(GROUP_ID).map((entry) => entry.fileId)).toEqual([newest.fileId, same.fileId]);
+		expect(items[0].json).toMatchObject({ file_id: newest.fileId, file_size: 4096, skipped: true });
+		expect((items[0].json.replacedFileIds as string[]).sort()).toEqual(older.map((file) => file.fileId).sort());
+		expect([count('uploadFile'), count('deleteFile')]).toEqual([0, 2]);
+		expect(bed.emulator.listFiles(GROUP_ID).map((entry) => entry.fileId)).toEqual([newest.fileId]);
+	});
+
+	it('Replace If Different: only an older copy has the same size: the newest differs, so the file is uploaded', async () => {
+		const copies = [
+			bed.emulator.addFile(GROUP_ID, { fileName: 'report.pdf', bytes: sampleBytes(10), created: Date.now() - HOUR_MS }),
+			bed.emulator.addFile(GROUP_ID, { fileName: 'report.pdf', bytes: sampleBytes(4096), created: Date.now() - 2 * HOUR_MS }),
+		];
+		const content = sampleBytes(4096);
+		const { items, error } = await bed.engine.run(upload('replaceIfDifferent'), { items: [binaryItem(content, 'report.pdf')] });
+		expect(error).toBeUndefined();
+		expect(items[0].json).toMatchObject({ skipped: false });
+		expect((items[0].json.replacedFileIds as string[]).sort()).toEqual(copies.map((file) => file.fileId).sort());
+		const stored = bed.emulator.listFiles(GROUP_ID);
+		expect(stored).toHaveLength(1);
+		expect(sha256(stored[0].bytes)).toBe(sha256(content));
+	});
+
+	it('Replace If Different on a group with 24 identical copies (the old hourly sync): keeps one, deletes 23', async () => {
+		const content = sampleBytes(500);
+		const copies = Array.from({ length: 24 }, (_, hour) =>
+			bed.emulator.addFile(GROUP_ID, { fileName: 'minutes.txt', bytes: content, created: Date.now() - (hour + 1) * HOUR_MS }),
+		);
+		const { items, error } = await bed.engine.run(upload('replaceIfDifferent'), { items: [binaryItem(content, 'minutes.txt')] });
+		expect(error).toBeUndefined();
+		expect(items[0].json).toMatchObject({ file_id: copies[0].fileId, skipped: true });
+		expect(items[0].json.replacedFileIds).toHaveLength(23);
+		expect(bed.emulator.listFiles(GROUP_ID).map((entry) => entry.fileId)).toEqual([copies[0].fileId]);
+		expect(count('uploadFile')).toBe(0);
 	});
 
 	it('Upload Anyway (the default) keeps both and adds no skipped field', async () => {

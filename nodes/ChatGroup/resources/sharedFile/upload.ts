@@ -258,8 +258,14 @@ async function sendUpload(
 	return stored;
 }
 
-/** Deletes the older files of the name; a file already gone counts as deleted. */
-async function deleteReplaced(context: IExecuteSingleFunctions, groupId: string, stored: IDataObject, older: SharedFile[]): Promise<string[]> {
+/** Deletes the older files of the name, after the kept one is safe; a file already gone counts as deleted. */
+async function deleteReplaced(
+	context: IExecuteSingleFunctions,
+	groupId: string,
+	kept: { file: IDataObject; uploaded: boolean },
+	older: SharedFile[],
+): Promise<string[]> {
+	const { file: stored, uploaded } = kept;
 	const replaced: string[] = [];
 	for (const file of older) {
 		try {
@@ -274,9 +280,9 @@ async function deleteReplaced(context: IExecuteSingleFunctions, groupId: string,
 			if (describeFailure(error).status !== 404) {
 				throw new NodeOperationError(
 					context.getNode(),
-					`Uploaded "${String(stored.file_name)}" as file ${String(stored.file_id)}, but could not delete the older file ${file.file_id}: ${(error as Error).message}`,
+					`${uploaded ? 'Uploaded' : 'Kept the unchanged'} "${String(stored.file_name)}" as file ${String(stored.file_id)}, but could not delete the older file ${file.file_id}: ${(error as Error).message}`,
 					{
-						description: `The new file stays in the group${replaced.length ? `, and ${replaced.join(', ')} were deleted` : ''}. Delete the older file with Shared File > Delete (File ID ${file.file_id}). ${(error as NodeOperationError).description ?? ''}`.trim(),
+						description: `The ${uploaded ? 'new' : 'unchanged'} file stays in the group${replaced.length ? `, and ${replaced.join(', ')} were deleted` : ''}. Delete the older file with Shared File > Delete (File ID ${file.file_id}). ${(error as NodeOperationError).description ?? ''}`.trim(),
 						itemIndex: context.getItemIndex(),
 					},
 				);
@@ -308,12 +314,17 @@ async function uploadSharedFile(
 			if (sameName.length) return [pairedWith(this, { ...asUploadAnswer(baseUrl, groupId, sameName[0]), skipped: true })];
 			return [pairedWith(this, { ...(await sendUpload(this, requestData, upload, groupId)), skipped: false })];
 		}
-		// Same name and size counts as unchanged: the API gives no checksum to compare.
-		const unchanged = sameName.find((file) => file.file_size === upload.fileSize);
-		if (unchanged) return [pairedWith(this, { ...asUploadAnswer(baseUrl, groupId, unchanged), skipped: true, replacedFileIds: [] })];
+		// The newest file of the name with the same size counts as unchanged: the API gives no checksum to
+		// compare. Older copies of the name go either way, so the name is in the group once.
+		const [newest, ...olderCopies] = sameName;
+		if (newest && newest.file_size === upload.fileSize) {
+			const existing = asUploadAnswer(baseUrl, groupId, newest);
+			const replacedFileIds = await deleteReplaced(this, groupId, { file: existing, uploaded: false }, olderCopies);
+			return [pairedWith(this, { ...existing, skipped: true, replacedFileIds })];
+		}
 		const stored = await sendUpload(this, requestData, upload, groupId);
 		const older = sameName.filter((file) => file.file_id !== stored.file_id);
-		const replacedFileIds = await deleteReplaced(this, groupId, stored, older);
+		const replacedFileIds = await deleteReplaced(this, groupId, { file: stored, uploaded: true }, older);
 		return [pairedWith(this, { ...stored, skipped: false, replacedFileIds })];
 	});
 }
@@ -372,7 +383,7 @@ export const uploadSharedFileFields: INodeProperties[] = [
 						name: 'Replace If Different',
 						value: 'replaceIfDifferent',
 						description:
-							'A file of that name with the same size counts as unchanged and is skipped; otherwise upload, then delete every older file of that name (replacedFileIds)',
+							'If the newest file of that name has the same size, it counts as unchanged and nothing is uploaded; otherwise upload. Then every older file of that name is deleted (replacedFileIds).',
 					},
 				],
 			},
