@@ -30,7 +30,7 @@ const BROWSER_ID = 'n8n-nodes-agora-chat-e2e';
  * memory, see `output()`). Resolves once the main answers /healthz, or once a worker says it is ready.
  */
 export async function startN8nProcess(env, role, { name = role, extraVars = {}, args = [] } = {}) {
-	const port = await freeLoopbackPort();
+	const port = extraVars.N8N_PORT ? Number(extraVars.N8N_PORT) : await freeLoopbackPort();
 	const vars = {
 		...env.vars,
 		N8N_PORT: String(port),
@@ -119,18 +119,18 @@ export class N8nApi {
 	}
 
 	/** Creates the owner account (a fresh instance) or logs in (an instance already set up). */
-	static async setUp(url, env) {
+	static async setUp(url, env, owner = OWNER) {
 		let response = await fetch(`${url}/rest/owner/setup`, {
 			method: 'POST',
 			headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
-			body: JSON.stringify(OWNER),
+			body: JSON.stringify(owner),
 			signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
 		});
 		if (!response.ok) {
 			response = await fetch(`${url}/rest/login`, {
 				method: 'POST',
 				headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
-				body: JSON.stringify({ emailOrLdapLoginId: OWNER.email, password: OWNER.password }),
+				body: JSON.stringify({ emailOrLdapLoginId: owner.email, password: owner.password }),
 				signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
 			});
 		}
