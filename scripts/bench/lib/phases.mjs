@@ -396,6 +396,9 @@ export const P4 = {
 		const g = GROUPS.announcement;
 		return [
 			W.announcementChatGroup('bP4cg', { count: ITEMS, groupId: g, cred: W.CRED.agoraDefault, continueOnFail: true }),
+			// Not the figure: n8n's Batching option is the only point where RoutingNode's item loop yields,
+			// so that requests can leave while later items are still being prepared.
+			W.announcementChatGroup('bP4cgBatch', { count: ITEMS, groupId: g, cred: W.CRED.agoraDefault, continueOnFail: true, batching: { size: 10, intervalMs: 1 } }),
 			W.announcementHttp('bP4httpBatch', { count: ITEMS, groupId: g, baseUrl: emulatorUrl, auth: 'credential', batching: { size: 100, intervalMs: 1000 }, continueOnFail: true }),
 			W.announcementHttp('bP4httpNoBatch', { count: ITEMS, groupId: g, baseUrl: emulatorUrl, auth: 'credential', continueOnFail: true }),
 		];
@@ -406,6 +409,7 @@ export const P4 = {
 			const check = (items) => (items.length === ITEMS ? undefined : `expected ${ITEMS} items, got ${items.length}`);
 			const sides = [
 				{ key: 'cg', wf: 'bP4cg', check, label: 'Agora Chat Group, default settings (credential Requests per Second left at its default)' },
+				{ key: 'cgBatch', wf: 'bP4cgBatch', check, label: 'Agora Chat Group, default settings + Batching 10 items / 1 ms (an option, not the figure)' },
 				{ key: 'httpBatch', wf: 'bP4httpBatch', check, label: 'HTTP Request, Batching 100 items / 1,000 ms' },
 				{ key: 'httpNoBatch', wf: 'bP4httpNoBatch', check, label: 'HTTP Request, no batching' },
 			];

@@ -106,7 +106,7 @@ off. Node execution time from the run data, median (min–max) over ${r.reps} re
 
 ${table(['side', 'node time, ms', 'ms/item', '× HTTP Request (credential)', 'first request reached the emulator after, ms', 'requests/s from first to last request'], rows)}
 
-Pacing at 96/s makes 1,000 requests take at least ${n1(999 / 96)} s by design (the service's cap is 100/s); the
+Pacing (the credential default) keeps 1,000 requests at or under the service's 100 calls/s (at least ${n1(999 / 100)} s) by design; the
 pacing-off line is the overhead comparison. The last two columns come from the emulator's request log
 (\`receivedAt\`) against the node's \`startTime\`: the time before anything is sent, and the pace once requests flow.
 
@@ -181,7 +181,7 @@ ${failureNotes([
 }
 
 function p4Section(r) {
-	const rows = ['cg', 'httpBatch', 'httpNoBatch'].map((k) => [
+	const rows = ['cg', 'cgBatch', 'httpBatch', 'httpNoBatch'].filter((k) => r[k]).map((k) => [
 		r[k].label,
 		fmt(r[k].exec),
 		`**${fmt(r[k].reqPerSec, 1)}**`,
@@ -199,7 +199,7 @@ All sides with *On Error: Continue (regular output)*, so a failed item is counte
 requests/s = ${n0(ITEMS)} items / node execution time. Median (min–max) over ${r.reps} repetitions.
 
 ${table(['side', 'node time, ms', 'requests/s (items / node time)', 'successful items/s', 'failed items', '429s at the emulator', 'requests sent (incl. retries)', 'first request after, ms', 'requests/s from first to last request'], rows)}
-${failureNotes(['cg', 'httpBatch', 'httpNoBatch'].map((k) => [r[k].label, r[k].failures]))}`;
+${failureNotes(['cg', 'cgBatch', 'httpBatch', 'httpNoBatch'].filter((k) => r[k]).map((k) => [r[k].label, r[k].failures]))}`;
 }
 
 function p5Section(r) {

@@ -100,8 +100,9 @@ const groupUrl = (base, groupId) => `${base}/${ORG}/${APP}/chatgroups/${encodeUR
 
 // ---- P1 / P4: Announcement Get over N items ---------------------------------------------------
 
-export function announcementChatGroup(id, { count, groupId, cred, continueOnFail }) {
-	return chain(id, [...itemNodes(count), chatGroup({ resource: 'announcement', operation: 'get', groupId, requestOptions: {} }, cred, { continueOnFail })]);
+export function announcementChatGroup(id, { count, groupId, cred, continueOnFail, batching }) {
+	const requestOptions = batching ? { batching: { batch: { batchSize: batching.size, batchInterval: batching.intervalMs } } } : {};
+	return chain(id, [...itemNodes(count), chatGroup({ resource: 'announcement', operation: 'get', groupId, requestOptions }, cred, { continueOnFail })]);
 }
 
 export function announcementHttp(id, { count, groupId, baseUrl, auth, batching, continueOnFail }) {
