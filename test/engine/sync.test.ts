@@ -3,9 +3,12 @@
  * Upload's If a File With the Same Name Exists, recovery of lost upload answers, Get Many's
  * filters, Download's names. Requests are counted in the emulator's log.
  */
-import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type { INode, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { fileNameMatcher, sameFileName } from '../../nodes/ChatGroup/shared/sharedFileList';
+import { CHAT_GROUP_NODE_TYPE, CREDENTIAL_TYPE } from '../support/engine';
+import { filesFolder } from '../support/n8n-env';
+import { freshFolder, joinPath, writeFile } from '../support/node';
 import { binaryItem, bytesOf, GROUP_ID, sampleBytes, sha256, useTestBed } from './fixtures';
 
 const bed = useTestBed();
@@ -465,5 +468,44 @@ describe('the file-name matcher (shared with the trigger)', () => {
 		expect(sameFileName('IMG_3.JPG', 'img_3.jpg')).toBe(true);
 		expect(sameFileName('re\u0301sume\u0301.pdf', 'R\u00e9sum\u00e9.PDF')).toBe(true);
 		expect(sameFileName('a.txt', 'a.txt ')).toBe(false);
+	});
+});
+
+describe('one execution, one list: what an Upload changed is what a later Get Many sees', () => {
+	beforeAll(async () => {
+		await bed.engine.loadBaseNodes(['n8n-nodes-base.manualTrigger', 'n8n-nodes-base.readWriteFile']);
+	});
+
+	it('Upload (Replace If Different) then Get Many in the same run: the new file listed, the replaced one gone, one listing', async () => {
+		const [old] = addSameName(1, 'minutes.txt');
+		const other = bed.emulator.addFile(GROUP_ID, { fileName: 'agenda.md', bytes: Buffer.from('# Agenda') });
+		const content = Buffer.from('new minutes, longer than before');
+		const folder = freshFolder(joinPath(filesFolder, 'one-list'));
+		writeFile(joinPath(folder, 'minutes.txt'), content);
+		const credentials = { [CREDENTIAL_TYPE]: { id: 'credential-1', name: 'Agora Chat account' } };
+		const node = (name: string, type: string, parameters: INodeParameters, position: [number, number], extra: Partial<INode> = {}): INode => ({
+			id: name, name, type, typeVersion: 1, position, parameters, ...extra,
+		});
+		const { outputs, error } = await bed.engine.runWorkflow({
+			name: 'upload then list',
+			nodes: [
+				node('Start', 'n8n-nodes-base.manualTrigger', {}, [0, 0]),
+				node('Read the file', 'n8n-nodes-base.readWriteFile', { fileSelector: joinPath(folder, 'minutes.txt'), options: {} }, [200, 0]),
+				node('Upload', CHAT_GROUP_NODE_TYPE, upload('replaceIfDifferent'), [400, 0], { credentials }),
+				node('List', CHAT_GROUP_NODE_TYPE, file('getAll', { returnAll: true }), [600, 0], { credentials, executeOnce: true }),
+			],
+			connections: {
+				Start: { main: [[{ node: 'Read the file', type: 'main', index: 0 }]] },
+				'Read the file': { main: [[{ node: 'Upload', type: 'main', index: 0 }]] },
+				Upload: { main: [[{ node: 'List', type: 'main', index: 0 }]] },
+			},
+			settings: { executionOrder: 'v1' },
+		});
+		expect(error).toBeUndefined();
+		const uploaded = outputs.Upload[0].json;
+		expect(uploaded.replacedFileIds).toEqual([old.fileId]);
+		expect(outputs.List.map((item) => item.json.file_id)).toEqual([uploaded.file_id, other.fileId]);
+		expect(outputs.List[0].json).toMatchObject({ file_name: 'minutes.txt', file_size: content.length, file_owner: '@ppAdmin' });
+		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['listFiles', 'uploadFile', 'deleteFile']);
 	});
 });
