@@ -56,6 +56,15 @@ describe('3 and 4: Easemob tokens (Client ID + Client Secret)', () => {
 		expect(tokenRequests()).toHaveLength(2);
 	});
 
+	it('a token endpoint that is briefly unavailable (503) is asked again, not reported as a wrong secret', async () => {
+		bed.emulator.setAnnouncement(GROUP_ID, 'hello');
+		bed.emulator.injectFault({ operation: 'token', type: 'status', status: 503 });
+		const { error, items: output } = await bed.engine.run(get({ requestOptions: { maxRetries: 2 } }));
+		expect(error).toBeUndefined();
+		expect(output[0].json.announcement).toBe('hello');
+		expect(tokenRequests().map((request) => request.status)).toEqual([503, 200]);
+	});
+
 	it('an upload refused with 401 (token revoked) ends with exactly one stored file, promptly', async () => {
 		expect((await bed.engine.run(get())).error).toBeUndefined();
 		bed.emulator.expireIssuedTokens();

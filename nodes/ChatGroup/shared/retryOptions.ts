@@ -15,7 +15,7 @@ export const retryOptions: INodeProperties = {
 			typeOptions: { minValue: 0, maxValue: 10 },
 			default: 4,
 			description:
-				'How often to retry a request the service could not serve for now (rate limit, HTTP 5xx, lost connection, timeout). Waits grow exponentially.',
+				'How often to retry a request the service could not serve for now (HTTP 5xx, lost connection, timeout). Waits grow exponentially. Refusals for speed (429 reach limit) slow the node down and are retried without counting here.',
 		},
 		{
 			displayName: 'Max Total Retry Wait (Seconds)',
@@ -23,7 +23,7 @@ export const retryOptions: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 0 },
 			default: 60,
-			description: 'The longest time one item may spend waiting between retries',
+			description: 'The longest time one item may spend waiting between retries in all, its look-ups (such as an upload\'s search for its file) included',
 		},
 	],
 };
