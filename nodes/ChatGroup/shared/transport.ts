@@ -332,6 +332,13 @@ function isItemContext(context: AgoraContext): context is IExecuteSingleFunction
 	return typeof (context as IExecuteSingleFunctions).getItemIndex === 'function';
 }
 
+/** In an operation, a look-up waits as long as the operation's own request (Request Options > Timeout). */
+function itemTimeout(context: AgoraContext): number {
+	if (!isItemContext(context)) return DEFAULT_TIMEOUT_MS;
+	const timeout = context.getNodeParameter('requestOptions.timeout', DEFAULT_TIMEOUT_MS) as unknown;
+	return typeof timeout === 'number' && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS;
+}
+
 /**
  * THE request of the node outside its declarative operations (look-ups, pickers, the trigger):
  * the app's base URL from the credential, the app key's pace, `ignoreHttpStatusErrors` with
@@ -347,7 +354,7 @@ export async function agoraRequest(context: AgoraContext, request: AgoraRequest,
 		baseURL: app.baseUrl,
 		json,
 		headers: { Accept: 'application/json', ...(json ? { 'Content-Type': 'application/json' } : {}), ...headers },
-		timeout: request.timeout ?? DEFAULT_TIMEOUT_MS,
+		timeout: request.timeout ?? itemTimeout(context),
 		skipSslCertificateValidation,
 		ignoreHttpStatusErrors: true,
 		returnFullResponse: true,
