@@ -3,8 +3,10 @@
 // polls, n8n stopped and started again between two polls. Shown from n8n's execution records (REST API) and
 // the inbox folder: each new file arrived exactly once, none of those already there, none lost in the restart.
 //
-// It runs its own n8n (own user folder and SQLite database) so that it can restart it without disturbing
-// the pass's shared instance.
+// On the server pass it runs its own n8n (own user folder and SQLite database) so that it can restart it
+// without disturbing the pass's shared instance. On the queue pass it uses the pass's main and workers: the
+// main polls, the workers run the executions, the state lives in PostgreSQL.
+// TRIGGER_E2E_KEEP=1 keeps its n8n folder (logs, database) for a look afterwards.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -18,7 +20,8 @@ const require = createRequire(import.meta.url);
 const { loadExample, prepareExample } = require('../../../test/support/examples.js');
 
 export const name = 'trigger';
-export const passes = ['server'];
+// On the cli pass (n8n 1.x, where the suite otherwise uses `n8n execute`) it also starts its own `n8n start`.
+export const passes = ['server', 'queue', 'cli'];
 
 const TRIGGER = 'New shared file';
 const SAVE = 'Save to the inbox folder';
@@ -28,11 +31,13 @@ const POLL_WAIT_MS = 150_000;
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** n8n 1.x saves static data (the trigger's state) only for workflow ids of at most 16 characters. */
 function exampleWorkflow({ groupId, inbox }) {
 	const workflow = prepareExample(loadExample('save-new-files'), { inboxFolder: inbox });
 	const trigger = workflow.nodes.find((node) => node.name === TRIGGER);
 	trigger.type = customNodeType('chatGroupTrigger');
 	trigger.parameters.groupId = groupId;
+	if (workflow.id.length > 16) throw new Error(`workflow id ${workflow.id} is longer than 16 characters: n8n 1.x would not save the trigger's state`);
 	return workflow;
 }
 
@@ -50,12 +55,17 @@ async function waitForPoll(ctx, count) {
 	}
 }
 
-/** The workflow's executions, oldest first, each finished, with its run data. */
+/** The executions the active workflow's trigger started (not the editor's test runs). */
+async function triggerExecutions(api, workflowId) {
+	const list = await api.request('GET', `executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=100`);
+	return (list.results ?? list).filter((execution) => execution.mode !== 'manual');
+}
+
+/** The trigger's executions, oldest first, each finished, with its run data. */
 async function finishedExecutions(api, workflowId, expectedCount) {
 	const deadline = Date.now() + POLL_WAIT_MS;
 	for (;;) {
-		const list = await api.request('GET', `executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=100`);
-		const results = list.results ?? list;
+		const results = await triggerExecutions(api, workflowId);
 		if (results.length >= expectedCount && results.every((execution) => execution.stoppedAt)) {
 			const executions = [];
 			for (const summary of results) executions.push(await api.waitForExecution(summary.id));
@@ -66,11 +76,24 @@ async function finishedExecutions(api, workflowId, expectedCount) {
 	}
 }
 
+/** The owner's session. n8n 1.x answers /healthz before its REST routes are mounted: ask again for a while. */
+async function signIn(n8n, env) {
+	const deadline = Date.now() + 60_000;
+	for (;;) {
+		try {
+			return await N8nApi.setUp(n8n.url, env);
+		} catch (error) {
+			if (Date.now() > deadline || !/ 404 /.test(error.message)) throw error;
+			await sleep(1000);
+		}
+	}
+}
+
 function emittedFileNames(ctx, execution) {
 	return ctx.outputOf(execution.run, TRIGGER).map((item) => item.json.file_name);
 }
 
-export async function run(ctx) {
+async function runOwnInstance(ctx) {
 	const root = fs.mkdtempSync(path.join(path.dirname(ctx.env.userFolder), 'trigger-'));
 	const inbox = path.join(root, 'files', 'inbox');
 	fs.mkdirSync(inbox, { recursive: true });
@@ -103,16 +126,28 @@ export async function run(ctx) {
 	let n8n = await startN8nProcess(env, 'start', { name: 'trigger-main' });
 	let restartedAt;
 	try {
-		let api = await N8nApi.setUp(n8n.url, env);
+		let api = await signIn(n8n, env);
+		// The editor's Fetch Test Event: the trigger alone, in manual mode, before the workflow is active.
+		await ctx.check('Fetch Test Event returns the newest file with its bytes, and writes nothing', async () => {
+			const testRun = { triggerToStartFrom: { name: TRIGGER }, destinationNode: { nodeName: TRIGGER, mode: 'inclusive' } };
+			// n8n 1.x takes the workflow along, as its editor sends it.
+			if (env.major < 2) testRun.workflowData = await api.request('GET', `workflows/${workflow.id}`);
+			const { executionId } = await api.request('POST', `workflows/${workflow.id}/run`, testRun);
+			const execution = await api.waitForExecution(executionId);
+			const [item, ...rest] = ctx.outputOf(execution.run, TRIGGER);
+			ctx.expectEqual([execution.status, rest.length, item.json.file_name, item.binary?.data?.fileName], ['success', 0, 'already there.txt', 'already there.txt'], 'test event');
+			ctx.expectEqual(sha256(await api.readBinary(item.binary.data)), sha256(shared['already there.txt']), 'bytes');
+			ctx.expectEqual(fs.readdirSync(inbox), [], 'inbox');
+		});
+		await ctx.emulator.admin('DELETE', 'requests');
 		const stored = await api.request('GET', `workflows/${workflow.id}`);
 		await api.request('POST', `workflows/${workflow.id}/activate`, { versionId: stored.versionId });
-		// n8n 2.41.1 publishes an activation through its outbox: the first poll follows shortly after.
+		// n8n 2.41.1 publishes an activation through its outbox: the first poll follows shortly after (1.x: at once).
 		await waitForPoll(ctx, 0);
 		await ctx.check('activation: the first poll records the group (one listing) and starts no execution', async () => {
 			await sleep(3000);
 			ctx.expectEqual((await listRequests(ctx)).length, 1, 'listings');
-			const list = await api.request('GET', `executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: workflow.id }))}`);
-			ctx.expectEqual((list.results ?? list).length, 0, 'executions');
+			ctx.expectEqual((await triggerExecutions(api, workflow.id)).length, 0, 'executions');
 		});
 
 		// Between two polls: one file, then the next poll must bring it.
@@ -128,7 +163,7 @@ export async function run(ctx) {
 		ctx.record('n8n stopped before its next poll', (await listRequests(ctx)).length === listingsBeforeStop, `${(await listRequests(ctx)).length - listingsBeforeStop} poll(s) in between`);
 		restartedAt = Date.now();
 		n8n = await startN8nProcess(env, 'start', { name: 'trigger-main-restarted' });
-		api = await N8nApi.setUp(n8n.url, env);
+		api = await signIn(n8n, env);
 		const executions = await finishedExecutions(api, workflow.id, 2);
 
 		// One more poll with nothing new: no execution.
@@ -153,7 +188,7 @@ export async function run(ctx) {
 			ctx.expectEqual(fs.readdirSync(inbox).sort(), Object.keys(newFiles).sort(), 'inbox');
 			for (const [fileName, content] of Object.entries(newFiles)) ctx.expectEqual(sha256(fs.readFileSync(path.join(inbox, fileName))), sha256(content), fileName);
 		});
-		await ctx.check('each poll cost one listing; each new file one download', async () => {
+		await ctx.check('the polls only listed the group (one request each), plus one download per new file', async () => {
 			const requests = await ctx.emulator.admin('GET', 'requests');
 			ctx.expectEqual(requests.filter((request) => request.operation === 'downloadFile').length, 3, 'downloads');
 			ctx.expectEqual(requests.every((request) => ['listFiles', 'downloadFile'].includes(request.operation)), true, 'only listings and downloads');
@@ -163,6 +198,65 @@ export async function run(ctx) {
 		});
 	} finally {
 		await n8n.stop();
-		fs.rmSync(root, { recursive: true, force: true });
+		if (!process.env.TRIGGER_E2E_KEEP) fs.rmSync(root, { recursive: true, force: true });
 	}
+}
+
+/** Queue mode: the main polls and saves the state in PostgreSQL, each execution runs on one worker. */
+async function runOnQueue(ctx) {
+	const inbox = path.join(ctx.filesRoot, 'trigger-inbox');
+	fs.rmSync(inbox, { recursive: true, force: true });
+	fs.mkdirSync(inbox, { recursive: true });
+	const workflow = { ...exampleWorkflow({ groupId: ctx.groupId, inbox }), id: 'agoraNewFilesQ' };
+	await ctx.importWorkflow(workflow);
+	const { groupId, api } = ctx;
+	await ctx.emulator.admin('POST', 'reset');
+	await ctx.emulator.admin('POST', 'groups', { groupId });
+	const share = async (fileName, content) =>
+		await ctx.emulator.admin('POST', 'files', { groupId, fileName, contentBase64: content.toString('base64'), contentType: 'application/octet-stream' });
+	await share('already there.txt', Buffer.from('old'));
+	const newFiles = { 'one.txt': Buffer.from('one\n'), 'two.bin': Buffer.alloc(20 * 1024, 9) };
+
+	const stored = await api.request('GET', `workflows/${workflow.id}`);
+	await api.request('POST', `workflows/${workflow.id}/activate`, { versionId: stored.versionId });
+	try {
+		await waitForPoll(ctx, 0);
+		await share('one.txt', newFiles['one.txt']);
+		await waitForPoll(ctx, 1);
+		await finishedExecutions(api, workflow.id, 1);
+		await share('two.bin', newFiles['two.bin']);
+		await waitForPoll(ctx, (await listRequests(ctx)).length);
+		const executions = await finishedExecutions(api, workflow.id, 2);
+		const listings = (await listRequests(ctx)).length;
+		await waitForPoll(ctx, listings);
+		await sleep(5000);
+		const all = await finishedExecutions(api, workflow.id, 2);
+
+		await ctx.check('queue mode: each new file arrived exactly once, in one execution per poll that found it', async () => {
+			ctx.expectEqual(all.map((execution) => [execution.status, emittedFileNames(ctx, execution)]), [['success', ['one.txt']], ['success', ['two.bin']]], 'executions');
+			ctx.expectEqual(executions.length, all.length, 'no execution for the empty poll');
+		});
+		await ctx.check('queue mode: every execution ran on exactly one worker, none on the main', async () => {
+			const output = (worker) => worker.output();
+			for (const execution of all) {
+				const started = new RegExp(`Worker started execution ${execution.id} \\(job `);
+				const ranOn = ctx.workers.filter((worker) => started.test(output(worker))).map((worker) => worker.name);
+				const ranOnMain = started.test(ctx.main.output());
+				// Counted in the pass's own summary of where executions ran.
+				ctx.executions?.push({ workflowId: workflow.id, executionId: execution.id, ranOn, ranOnMain });
+				ctx.expectEqual([ranOn.length, ranOnMain], [1, false], `execution ${execution.id} ran on ${ranOn.join(', ') || 'no worker'}`);
+			}
+		});
+		await ctx.check('queue mode: the inbox folder holds each new file once, byte for byte (sha256)', async () => {
+			ctx.expectEqual(fs.readdirSync(inbox).sort(), Object.keys(newFiles).sort(), 'inbox');
+			for (const [fileName, content] of Object.entries(newFiles)) ctx.expectEqual(sha256(fs.readFileSync(path.join(inbox, fileName))), sha256(content), fileName);
+		});
+	} finally {
+		await api.request('POST', `workflows/${workflow.id}/deactivate`, {}).catch(() => undefined);
+	}
+}
+
+export async function run(ctx) {
+	if (ctx.pass === 'queue') await runOnQueue(ctx);
+	else await runOwnInstance(ctx);
 }
