@@ -80,13 +80,15 @@ async function credentialTestResult(page, pattern) {
 async function attachedStack(folder, url) {
 	const install = await ensureN8n({});
 	const env = createN8nEnv({ version: install.version, install, userFolder: path.join(folder, 'n8n'), logLevel: 'warn' });
-	return { url, env, owner: DEV_OWNER, stop: async () => {} };
+	const emulator = { admin: async (method, route) => await (await fetch(`${process.env.UI_ATTACH_EMULATOR}/_emulator/${route}`, { method })).json() };
+	return { url, env, emulator, owner: DEV_OWNER, stop: async () => {} };
 }
 
 async function main() {
 	const keep = process.argv.includes('--keep');
 	if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium fonts-noto-cjk (or set CHROMIUM_PATH)`);
-	const attach = process.env.UI_ATTACH_FOLDER; // a running `npm run dev` stack's N8N_DEV_FOLDER, with UI_ATTACH_URL
+	// A running `npm run dev` stack instead (for working on these checks): its N8N_DEV_FOLDER, UI_ATTACH_URL, UI_ATTACH_EMULATOR.
+	const attach = process.env.UI_ATTACH_FOLDER;
 	const userFolder = attach ?? fs.mkdtempSync(path.join(os.tmpdir(), 'agora-chat-ui-'));
 	const stack = attach ? await attachedStack(attach, process.env.UI_ATTACH_URL) : await startDevStack({ userFolder, n8nPort: await freeLoopbackPort(), emulatorPort: await freeLoopbackPort(), quiet: true });
 	let browser;
@@ -136,12 +138,20 @@ async function main() {
 
 		const groupPicked =
 			added &&
-			(await check('the Group list shows the demo group, and picking it fills the field', async () => {
+			(await check('the Group list shows the demo group, typing filters it, and picking it fills the field', async () => {
 				await openLocatorList(page, 'groupId');
 				const groups = await listItems(page, /^(Demo group \(demo-group\)|Team updates \(team-updates\))$/);
 				if (groups.join(',') !== 'Demo group (demo-group),Team updates (team-updates)') throw new Error(`the list shows ${groups.join(' | ')}`);
 				await shot(page, 'group-list.png');
-				await page.getByText('Demo group (demo-group)', { exact: true }).click();
+				// What the user types goes to the node's search (searchable list), not only a filter of what is loaded.
+				await page.keyboard.type('team');
+				await page.getByText('Demo group (demo-group)', { exact: true }).locator('visible=true').waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+				const filtered = await listItems(page, /^(Demo group \(demo-group\)|Team updates \(team-updates\))$/);
+				if (filtered.join(',') !== 'Team updates (team-updates)') throw new Error(`typing "team" shows ${filtered.join(' | ')}`);
+				const groupLists = (await stack.emulator.admin('GET', 'requests')).filter((request) => request.operation === 'listGroups');
+				if (groupLists.length < 2) throw new Error(`the editor asked the service for the group list ${groupLists.length} time(s): typing did not reach the node's search`);
+				for (let i = 0; i < 4; i++) await page.keyboard.press('Backspace');
+				await page.getByText('Demo group (demo-group)', { exact: true }).locator('visible=true').click();
 				const value = await page.getByTestId('resource-locator-groupId').getByTestId('rlc-input').inputValue();
 				expectText(value, /^Demo group \(demo-group\)$/, 'the Group field');
 			}));
