@@ -287,7 +287,7 @@ describe('Get Many: filters, Limit, Return All', () => {
 		['* alone matches everything', { fileName: '*' }, ['REPORT-3.pdf', 'photo.jpg', 'report.pdf.bak', 'notes.txt', 'report-2.PDF', 'Report-1.pdf']],
 		['owner', { owner: 'bob' }, ['REPORT-3.pdf', 'report.pdf.bak', 'report-2.PDF']],
 		['uploaded after (inclusive) and before (exclusive)', { uploadedAfter: 'after', uploadedBefore: 'before' }, ['report.pdf.bak', 'notes.txt']],
-	])('%s', async (_label, filters, expected) => {
+	])('%s', async (_label, filters: Record<string, string>, expected) => {
 		const seeded = seedNamed();
 		const resolved: Record<string, string> = { ...filters };
 		if (filters.uploadedAfter) resolved.uploadedAfter = new Date(seeded[2].created).toISOString();
