@@ -441,28 +441,6 @@ export const sendWithRetries = itemRequest(async function (requestData) {
 	return await withRetries(this, async () => await this.makeRoutingRequest(requestData));
 });
 
-/**
- * A plain JSON GET against the app (for look-ups an operation needs besides its own request),
- * sent as the operation's own request is (timeout, proxy), on the item's budget.
- */
-export async function getAppJson(
-	context: IExecuteSingleFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-	url: string,
-	qs: IDataObject = {},
-): Promise<IDataObject> {
-	const { timeout, skipSslCertificateValidation, proxy } = requestData.options;
-	const response = await agoraRequest(context, {
-		method: 'GET',
-		url,
-		qs,
-		timeout,
-		proxy,
-		skipSslCertificateValidation: skipSslCertificateValidation === true || skipSslCertificateValidation === 'true',
-	});
-	return response.body as IDataObject;
-}
-
 /** Output items keep a link to the input item they came from. */
 export function pairedWith(context: IExecuteSingleFunctions, json: IDataObject): INodeExecutionData {
 	return { json, pairedItem: { item: context.getItemIndex() } };
