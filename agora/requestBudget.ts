@@ -65,11 +65,12 @@ export class AdaptivePacer {
 		return this.rate;
 	}
 
-	/** A changed Requests per Second in the credential takes effect at once. */
+	/** A changed Requests per Second in the credential takes effect at once (a back-off under way stays). */
 	setCeiling(ceiling: number): void {
 		if (ceiling === this.ceiling) return;
+		const atCeiling = this.rate >= this.ceiling;
 		this.ceiling = ceiling;
-		this.rate = Math.min(this.rate, ceiling);
+		this.rate = atCeiling ? ceiling : Math.min(this.rate, ceiling);
 		if (this.rate < this.minimumRate) this.rate = this.minimumRate;
 	}
 

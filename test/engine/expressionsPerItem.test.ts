@@ -5,7 +5,11 @@
  */
 import { Expression } from 'n8n-workflow';
 
-import { GROUP_ID, useTestBed } from './fixtures';
+// The engine loads the built package: spy on the module it runs.
+import * as validation from '../../dist/nodes/ChatGroup/shared/validation';
+import { GROUP_ID, appTokenCredentials, useTestBed } from './fixtures';
+
+const { requireIdentifiers } = validation;
 
 const bed = useTestBed();
 const USER_EXPRESSION = '={{ $json.group }}';
@@ -54,5 +58,36 @@ describe('Expressions n8n evaluates per item', () => {
 		expect(error).toBeUndefined();
 		expect(items[0].json).toEqual({ groupId: awkward, announcement: 'Odd' });
 		expect(bed.emulator.requests[0].rawPath).toBe(`/demo-org/demo-app/chatgroups/${encodeURIComponent(awkward)}/announcement`);
+	});
+});
+
+describe('Preparing items while the first request is under way', () => {
+	it('each item is checked only at its turn of the pace, after the request before it has left', async () => {
+		const groups = ['prep-0', 'prep-1', 'prep-2', 'prep-3'];
+		for (const group of groups) {
+			bed.emulator.createGroup(group);
+			bed.emulator.setAnnouncement(group, `About ${group}`);
+		}
+		// 20 per second: 50 ms between requests, far more than one request takes over loopback.
+		bed.engine.useCredentials({ ...appTokenCredentials(bed.emulator), requestsPerSecond: 20 });
+		const requestsSentWhenChecked: number[] = [];
+		const spy = jest.spyOn(validation, 'requireIdentifiers');
+		spy.mockImplementation((context) => {
+			requestsSentWhenChecked[context.getItemIndex()] = bed.emulator.requests.length;
+			requireIdentifiers(context);
+		});
+		let result;
+		try {
+			result = await bed.engine.run(
+				{ resource: 'announcement', operation: 'get', groupId: { __rl: true, mode: 'id', value: USER_EXPRESSION } },
+				{ items: groups.map((group) => ({ json: { group } })) },
+			);
+		} finally {
+			spy.mockRestore();
+		}
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json.announcement)).toEqual(groups.map((group) => `About ${group}`));
+		// n8n prepares all four items first; the node's own work for item k waits until k requests have left.
+		expect(requestsSentWhenChecked).toEqual([0, 1, 2, 3]);
 	});
 });

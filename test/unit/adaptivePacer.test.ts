@@ -61,6 +61,22 @@ describe('the adaptive pacer of one app key', () => {
 		expect(pacer.currentRate).toBe(40);
 	});
 
+	it('follows a raised Requests per Second at once, unless it is backing off', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(20, clock);
+		pacer.setCeiling(80);
+		expect(pacer.currentRate).toBe(80);
+		const ticket = await pacer.take();
+		pacer.rateLimited(ticket);
+		const backedOff = pacer.currentRate;
+		expect(backedOff).toBeCloseTo(80 * DECREASE_FACTOR);
+		// Slowed by the service: a higher ceiling does not undo the back-off.
+		pacer.setCeiling(96);
+		expect(pacer.currentRate).toBe(backedOff);
+		pacer.setCeiling(40);
+		expect(pacer.currentRate).toBe(40);
+	});
+
 	it('never releases more than the current rate within a second, also after a stall', async () => {
 		const clock = new FakeClock();
 		const pacer = new AdaptivePacer(20, clock);

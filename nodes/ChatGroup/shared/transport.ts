@@ -18,6 +18,7 @@ import type {
 import { agoraAppUrl, parseAgoraApp } from '../../../agora/appUrl';
 import { clientCredentialsKey, clientCredentialsToken, issuedTokenGeneration } from '../../../agora/bearerToken';
 import { DEFAULT_REQUESTS_PER_SECOND, pacerFor } from '../../../agora/requestBudget';
+import type { PacerTicket } from '../../../agora/requestBudget';
 import { withGroupInPath } from './descriptions';
 import { AgoraAnswerFailure, describeAnswer, describeFailure, isRateLimited, isRetryable, isUncertain, toNodeError } from './errors';
 import type { AgoraAnswer, AgoraFailure, FailureContext } from './errors';
@@ -81,11 +82,20 @@ export class AgoraCancelledError extends Error {
  */
 export class RetryBudget {
 	private waitedMs = 0;
+	private policyRead?: RetryPolicy;
+	/** A turn of the app key's pace taken for the item before its first request was ready. */
+	private reservedTurn?: PacerTicket;
 
+	/** `policy` may be a reader: an item's Request Options are read only when a retry is considered. */
 	constructor(
-		readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+		private readonly policySource: RetryPolicy | (() => RetryPolicy) = DEFAULT_RETRY_POLICY,
 		readonly signal?: AbortSignal,
 	) {}
+
+	get policy(): RetryPolicy {
+		this.policyRead ??= typeof this.policySource === 'function' ? this.policySource() : this.policySource;
+		return this.policyRead;
+	}
 
 	/** Whether a wait of `delayMs` still fits in Max Total Retry Wait. */
 	allows(delayMs: number): boolean {
@@ -100,6 +110,17 @@ export class RetryBudget {
 
 	throwIfCancelled(): void {
 		if (this.signal?.aborted) throw new AgoraCancelledError();
+	}
+
+	reserveTurn(ticket: PacerTicket): void {
+		this.reservedTurn = ticket;
+	}
+
+	/** The reserved turn, once: the item's first request uses it, every later one waits for its own. */
+	takeReservedTurn(): PacerTicket | undefined {
+		const ticket = this.reservedTurn;
+		this.reservedTurn = undefined;
+		return ticket;
 	}
 }
 
@@ -142,7 +163,7 @@ export function itemRetryBudget(context: IExecuteSingleFunctions): RetryBudget {
 	const itemIndex = context.getItemIndex();
 	const existing = byItem.get(itemIndex);
 	if (existing) return existing;
-	const budget = new RetryBudget(readRetryPolicy(context), cancelSignalOf(context));
+	const budget = new RetryBudget(() => readRetryPolicy(context), cancelSignalOf(context));
 	byItem.set(itemIndex, budget);
 	return budget;
 }
@@ -219,7 +240,8 @@ export interface RetryHooks<T> {
 
 interface SendOptions<T> extends RetryHooks<T> {
 	budget: RetryBudget;
-	about: FailureContext;
+	/** Read only for an error message: an item's parameters are not read for requests that succeed. */
+	about: FailureContext | (() => FailureContext);
 	itemIndex?: number;
 }
 
@@ -236,7 +258,7 @@ async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: () => P
 	let retries = 0;
 	for (let attempt = 1; ; attempt++) {
 		budget.throwIfCancelled();
-		const ticket = await pacer.take();
+		const ticket = (attempt === 1 ? budget.takeReservedTurn() : undefined) ?? (await pacer.take());
 		const tokenGeneration = app.tokenKey ? issuedTokenGeneration(app.tokenKey) : 0;
 		const outcome = await send().then(
 			(value) => ({ value }),
@@ -263,7 +285,8 @@ async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: () => P
 		if (!slowDown) retries++;
 		const delayMs = retryDelayMs(budget.policy, attempt, failure);
 		if (!isRetryable(failure) || retries > budget.policy.maxRetries || !budget.allows(delayMs)) {
-			throw toNodeError(context.getNode(), failure, { ...options.about, attempts: attempt }, options.itemIndex);
+			const about = typeof options.about === 'function' ? options.about() : options.about;
+			throw toNodeError(context.getNode(), failure, { ...about, attempts: attempt }, options.itemIndex);
 		}
 		await budget.wait(delayMs);
 	}
@@ -365,7 +388,7 @@ export async function agoraRequest(context: AgoraContext, request: AgoraRequest,
 		);
 	return await sendJudged(context, app, send, {
 		budget,
-		about: options.about ?? (isItemContext(context) ? failureContext(context) : {}),
+		about: options.about ?? (isItemContext(context) ? () => failureContext(context) : {}),
 		itemIndex: isItemContext(context) ? context.getItemIndex() : undefined,
 	});
 }
@@ -393,7 +416,7 @@ export async function withRetries<T>(context: IExecuteSingleFunctions, send: () 
 	return await sendJudged(context, app, send, {
 		...hooks,
 		budget: itemRetryBudget(context),
-		about: failureContext(context),
+		about: () => failureContext(context),
 		itemIndex: context.getItemIndex(),
 	});
 }
@@ -421,9 +444,13 @@ export function itemRequest(hook: RequestHook): RequestHook {
 		// A promise chain, not try/catch: the node errors raised inside are passed on as they are.
 		return await Promise.resolve()
 			.then(async () => {
+				const app = await resolveApp(this);
+				// n8n prepares every item before any request can leave: each item waits for its turn of
+				// the app key's pace before reading its own parameters, so the first request is not
+				// held up by the preparation of all the items after it.
+				itemRetryBudget(this).reserveTurn(await pacerFor(app.baseUrl, app.requestsPerSecond).take());
 				requireIdentifiers(this);
 				requestData.options.url = withGroupInPath(this, requestData.options.url);
-				const app = await resolveApp(this);
 				requestData.options.baseURL = app.baseUrl;
 				// n8n runs `requestData.postReceive` on every answer of makeRoutingRequest.
 				requestData.postReceive.unshift({ data: { parameterValue: undefined }, actions: [judgeAnswerFirst] });
