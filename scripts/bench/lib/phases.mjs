@@ -8,7 +8,7 @@ import path from 'node:path';
 import { readBinaryData } from '../../e2e/n8n-cli.mjs';
 import { executeN8n, nodeItems, nodeTask, rssAroundNode } from './n8n-exec.mjs';
 import { monotonicOffsetUs, summariseProfile } from './profile.mjs';
-import { rotated, summary } from './stats.mjs';
+import { maxInWindow, rotated, summary } from './stats.mjs';
 import * as W from './workflows.mjs';
 
 export const GROUPS = {
@@ -426,6 +426,8 @@ export const P4 = {
 					flowRate: flowRateSummary(runs[s.key]),
 					failedItems: summary(ok.map((r) => r.items.filter(isFailedItem).length)),
 					status429: summary(ok.map((r) => r.requests.filter((q) => q.status === 429).length)),
+					// What the service's window saw at its fullest: the even pace plus the jitter on the way.
+					busiestSecond: summary(ok.map((r) => maxInWindow(r.requests.filter((q) => q.status === 200).map((q) => q.receivedAt), 1000))),
 					requests: summary(ok.map((r) => r.requests.length)),
 					failures: failures(runs[s.key]),
 				};

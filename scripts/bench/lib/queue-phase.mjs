@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createN8nEnv, importCredentials, importWorkflow } from '../../e2e/n8n-cli.mjs';
 import { N8nApi, startN8nProcess } from '../../e2e/n8n-server.mjs';
 import { queueModeVars, startPostgres, startRedis } from '../../e2e/queue-services.mjs';
-import { summary } from './stats.mjs';
+import { maxInWindow, summary } from './stats.mjs';
 import * as W from './workflows.mjs';
 
 const ITEMS = 1000;
@@ -137,13 +137,3 @@ export const P5 = {
 
 const n1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 
-/** The most events within any window of `ms` (sorted times). */
-function maxInWindow(times, ms) {
-	const t = [...times].sort((a, b) => a - b);
-	let best = 0;
-	for (let i = 0, j = 0; i < t.length; i++) {
-		while (t[i] - t[j] >= ms) j++;
-		best = Math.max(best, i - j + 1);
-	}
-	return best;
-}

@@ -20,3 +20,14 @@ export function rotated(list, rep) {
 	const k = rep % list.length;
 	return [...list.slice(k), ...list.slice(0, k)];
 }
+
+/** The most events within any window of `ms` (times in any order). */
+export function maxInWindow(times, ms) {
+	const t = [...times].sort((a, b) => a - b);
+	let best = 0;
+	for (let i = 0, j = 0; i < t.length; i++) {
+		while (t[i] - t[j] >= ms) j++;
+		best = Math.max(best, i - j + 1);
+	}
+	return best;
+}
