@@ -258,7 +258,7 @@ async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: () => P
 	let retries = 0;
 	for (let attempt = 1; ; attempt++) {
 		budget.throwIfCancelled();
-		const ticket = (attempt === 1 ? budget.takeReservedTurn() : undefined) ?? (await pacer.take());
+		const ticket = budget.takeReservedTurn() ?? (await pacer.take());
 		const tokenGeneration = app.tokenKey ? issuedTokenGeneration(app.tokenKey) : 0;
 		const outcome = await send().then(
 			(value) => ({ value }),

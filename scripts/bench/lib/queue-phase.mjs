@@ -136,4 +136,3 @@ export const P5 = {
 };
 
 const n1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
-
