@@ -1,11 +1,12 @@
 /**
  * The Agora Chat Group Trigger, activated and polled as n8n's server does it (n8n-core's
- * PollContext and PollTriggerExecutor, with the server's rules for saving static data), against
- * the emulator.
+ * PollContext, PollTriggerExecutor and TriggersAndPollers, with the server's rules for saving
+ * static data: n8n's default scheduler, and n8n 2.41's opt-in durable one), against the emulator.
  */
 import type { INodeParameters } from 'n8n-workflow';
 
 import { ActivePoller, TRIGGER_NODE_TYPE, triggerNode } from '../support/polling';
+import type { PollerOptions } from '../support/polling';
 import { GROUP_ID, sha256, useTestBed } from './fixtures';
 
 const bed = useTestBed();
@@ -13,8 +14,8 @@ const bed = useTestBed();
 const newFiles = (options: INodeParameters = {}): INodeParameters => ({ event: 'newSharedFile', groupId: GROUP_ID, options });
 const announcementChanges: INodeParameters = { event: 'announcementChanged', groupId: GROUP_ID };
 
-function activePoller(parameters: INodeParameters): ActivePoller {
-	return new ActivePoller(bed.engine, triggerNode(parameters));
+function activePoller(parameters: INodeParameters, options: PollerOptions = {}): ActivePoller {
+	return new ActivePoller(bed.engine, triggerNode(parameters), '{}', options);
 }
 
 function addFile(fileName: string, content = `content of ${fileName}`, created?: number) {
@@ -30,7 +31,7 @@ describe('New Shared File', () => {
 		const poller = activePoller(newFiles());
 		const first = await poller.activate();
 		expect(first).toEqual({ emitted: null, error: undefined });
-		expect(poller.saved.fileIds).toHaveLength(3);
+		expect(poller.savedState.fileIds).toHaveLength(3);
 		expect(await poller.poll()).toEqual({ emitted: null, error: undefined });
 		expect(poller.emissions).toEqual([]);
 	});
@@ -92,13 +93,13 @@ describe('New Shared File', () => {
 		expect((await poller.poll()).emitted?.map((item) => item.json.file_id)).toEqual([c.fileId]);
 		expect((await poller.poll()).emitted).toBeNull();
 		expect(emittedIds(poller)).toEqual([c.fileId]);
-		expect(poller.saved.fileIds).toEqual(expect.arrayContaining([a.fileId, b.fileId, c.fileId]));
+		expect(poller.savedState.fileIds).toEqual(expect.arrayContaining([a.fileId, b.fileId, c.fileId]));
 	});
 
 	it('a failed poll (5xx beyond the retries, 429, lost connection) keeps the state: the files come on the next poll', async () => {
 		const poller = activePoller(newFiles());
 		await poller.activate();
-		const saved = poller.saved;
+		const saved = poller.savedState;
 		const file = addFile('during-outage.txt');
 
 		bed.emulator.injectFault({ operation: 'listFiles', type: 'status', status: 503, times: 10 });
@@ -106,7 +107,7 @@ describe('New Shared File', () => {
 		expect(failed.emitted).toBeNull();
 		expect(failed.error?.message).toMatch(/503|Service Unavailable|trouble/);
 		expect(poller.inMemory).toEqual(saved);
-		expect(poller.saved).toEqual(saved);
+		expect(poller.savedState).toEqual(saved);
 		bed.emulator.clearFaults();
 
 		bed.emulator.injectFault({ operation: 'listFiles', type: 'status', status: 429, error: 'reach_limit', description: 'This request has reached api limit.' });
@@ -121,7 +122,7 @@ describe('New Shared File', () => {
 		bed.emulator.seedFiles(GROUP_ID, 1500);
 		const poller = activePoller(newFiles());
 		await poller.activate();
-		const saved = poller.saved;
+		const saved = poller.savedState;
 		const file = addFile('new.txt');
 		bed.emulator.clearRequests();
 		bed.emulator.injectFault({ operation: 'listFiles', type: 'status', status: 503, skip: 1, times: 10 });
@@ -137,7 +138,7 @@ describe('New Shared File', () => {
 	it('an expired or refused token fails the poll with what to fix, and keeps the state', async () => {
 		const poller = activePoller(newFiles());
 		await poller.activate();
-		const saved = poller.saved;
+		const saved = poller.savedState;
 		addFile('new.txt');
 		bed.engine.useCredentials({ ...bed.engine.credentials.get('agoraChatApi'), appToken: 'expired-token' });
 		const { emitted, error } = await poller.poll();
@@ -152,7 +153,7 @@ describe('New Shared File', () => {
 		const poller = activePoller(newFiles());
 		const { error } = await poller.activate();
 		expect(error?.message).toContain('does not exist');
-		expect(poller.saved).toEqual({});
+		expect(poller.savedState).toEqual({});
 	});
 
 	it('the state survives a new process: files added before a restart arrive once, after it', async () => {
@@ -193,8 +194,9 @@ describe('New Shared File', () => {
 		expect((await poller.poll()).emitted?.map((item) => item.json.file_name)).toEqual(['Report 2026.pdf']);
 		expect(report.fileName).toBe('Report 2026.pdf');
 
-		const unfiltered = new ActivePoller(bed.engine, triggerNode(newFiles()), JSON.stringify(poller.saved)).restart();
+		const unfiltered = poller.withParameters({ options: {} });
 		expect((await unfiltered.activate()).emitted).toBeNull();
+		expect(unfiltered.emissions).toEqual([]);
 	});
 
 	it('another group starts afresh: its first poll records and emits nothing', async () => {
@@ -203,25 +205,26 @@ describe('New Shared File', () => {
 		await poller.activate();
 		bed.emulator.createGroup('2');
 		bed.emulator.addFile('2', { fileName: 'other.txt', bytes: Buffer.from('x') });
-		const moved = new ActivePoller(bed.engine, triggerNode({ ...newFiles(), groupId: '2' }), JSON.stringify(poller.saved));
+		const moved = poller.withParameters({ groupId: '2' });
 		expect((await moved.activate()).emitted).toBeNull();
-		expect(moved.saved.fileIds).toHaveLength(1);
+		expect(moved.savedState.fileIds).toHaveLength(1);
+		expect(moved.savedState.subject).toMatch(/\n2$/);
 	});
 
 	it('the state is bounded at the 10,000 ids a group can hold: the ids of files gone are the first to go', async () => {
 		const seeded = bed.emulator.seedFiles(GROUP_ID, 10_000);
 		const poller = activePoller(newFiles());
 		await poller.activate();
-		expect(poller.saved.fileIds).toHaveLength(10_000);
+		expect(poller.savedState.fileIds).toHaveLength(10_000);
 		const { error } = await bed.engine.run({ resource: 'sharedFile', operation: 'delete', groupId: GROUP_ID, fileId: seeded[0].fileId });
 		expect(error).toBeUndefined();
 		const added = addFile('one more.txt');
 		expect((await poller.poll()).emitted?.map((item) => item.json.file_id)).toEqual([added.fileId]);
-		const remembered = poller.saved.fileIds as string[];
+		const remembered = poller.savedState.fileIds as string[];
 		expect(remembered).toHaveLength(10_000);
 		expect(remembered[0]).toBe(added.fileId);
 		expect(remembered).not.toContain(seeded[0].fileId);
-		expect(JSON.stringify(poller.saved).length).toBeLessThan(500_000);
+		expect(JSON.stringify(poller.savedState).length).toBeLessThan(500_000);
 	});
 
 	it('Download Files: each item carries its file in `data`, byte for byte, named and typed as Download does', async () => {
@@ -244,7 +247,7 @@ describe('New Shared File', () => {
 	it('Download Files: a failed download fails the poll and keeps the state, so the file comes whole next time', async () => {
 		const poller = activePoller(newFiles({ downloadFiles: true }));
 		await poller.activate();
-		const saved = poller.saved;
+		const saved = poller.savedState;
 		const file = addFile('big.txt', 'x'.repeat(2000));
 		bed.emulator.injectFault({ operation: 'downloadFile', type: 'status', status: 502, times: 10 });
 		const failed = await poller.poll();
