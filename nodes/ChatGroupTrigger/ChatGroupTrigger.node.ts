@@ -8,6 +8,7 @@ import { CREDENTIAL_TYPE, resolveApp } from '../ChatGroup/shared/transport';
 import { pollAnnouncementChanged } from './events/announcementChanged';
 import { pollNewSharedFiles } from './events/newSharedFile';
 import { subjectKey } from './pollState';
+import { pollTurnKey, takePollTurn } from './pollTurns';
 
 export class ChatGroupTrigger implements INodeType {
 	description: INodeTypeDescription = {
@@ -84,9 +85,17 @@ export class ChatGroupTrigger implements INodeType {
 				description: 'Pick the chat group to watch from the list, or enter its ID.',
 			});
 		}
-		const target = { groupId, subject: subjectKey((await resolveApp(this)).baseUrl, groupId) };
-		return event === 'announcementChanged'
-			? await pollAnnouncementChanged.call(this, target)
-			: await pollNewSharedFiles.call(this, target);
+		const pollEvent = event === 'announcementChanged' ? pollAnnouncementChanged : pollNewSharedFiles;
+		const target = async () => ({ groupId, subject: subjectKey((await resolveApp(this)).baseUrl, groupId) });
+		if (this.getMode() === 'manual') return await pollEvent.call(this, await target());
+
+		// One poll per workflow and trigger at a time: a tick that finds one running sends and emits nothing.
+		const turn = takePollTurn(pollTurnKey(this.getWorkflow().id, this.getNode().id));
+		if (!turn) return null;
+		try {
+			return await pollEvent.call(this, { ...(await target()), turn });
+		} finally {
+			turn.end();
+		}
 	}
 }

@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import type { PollTurn } from './pollTurns';
+
 /**
  * What the trigger remembers between polls, kept in n8n's workflow static data.
  *
@@ -13,10 +15,12 @@ import type { IDataObject } from 'n8n-workflow';
 /** A group holds at most 10,000 shared files: the most ids the state keeps. */
 export const MAX_REMEMBERED_FILE_IDS = 10_000;
 
-/** The group a poll watches, and the key its state is recorded under. */
+/** The group a poll watches, the key its state is recorded under, and the poll's turn. */
 export interface PollTarget {
 	groupId: string;
 	subject: string;
+	/** Absent in manual mode (Fetch Test Event), which records nothing. */
+	turn?: PollTurn;
 }
 
 /** Everything recorded is tied to one app and group; another app or group starts afresh. */

@@ -277,6 +277,45 @@ describe('New Shared File', () => {
 	});
 });
 
+describe('One poll at a time', () => {
+	it('two polls of one trigger at once (a download outlasting the interval): each file is emitted once, and the tick that finds a poll running sends nothing', async () => {
+		const poller = activePoller(newFiles({ downloadFiles: true }));
+		await poller.activate();
+		const file = addFile('slow.bin', 'slow bytes');
+		bed.emulator.clearRequests();
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'delay', ms: 1500, times: 2 });
+		await Promise.all([poller.poll(), poller.poll()]);
+		expect(emittedIds(poller)).toEqual([file.fileId]);
+		expect(requestsOf('listFiles')).toHaveLength(1);
+		expect(requestsOf('downloadFile')).toHaveLength(1);
+		// Once it has ended, the next tick polls again, from the state it left.
+		expect((await poller.poll()).emitted).toBeNull();
+		expect(requestsOf('listFiles')).toHaveLength(2);
+	});
+
+	it('two polls of the announcement at once emit one change', async () => {
+		bed.emulator.setAnnouncement(GROUP_ID, 'v1');
+		const poller = activePoller(announcementChanges);
+		await poller.activate();
+		bed.emulator.setAnnouncement(GROUP_ID, 'v2');
+		bed.emulator.injectFault({ operation: 'getAnnouncement', type: 'delay', ms: 500, times: 2 });
+		await Promise.all([poller.poll(), poller.poll()]);
+		expect(poller.emissions.flat().map((item) => item.json.announcement)).toEqual(['v2']);
+	});
+
+	it('another trigger (or workflow) polls at the same time as usual', async () => {
+		const first = activePoller(newFiles({ downloadFiles: true }));
+		await first.activate();
+		const other = new ActivePoller(bed.engine, { ...triggerNode(newFiles()), id: 'another-trigger', name: 'Another trigger' });
+		await other.activate();
+		const file = addFile('both.txt');
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'delay', ms: 1000 });
+		await Promise.all([first.poll(), other.poll()]);
+		expect([emittedIds(first), emittedIds(other)]).toEqual([[file.fileId], [file.fileId]]);
+	});
+
+});
+
 describe('Announcement Changed', () => {
 	it('fires on a change only, with the previous text; one GET per poll', async () => {
 		bed.emulator.setAnnouncement(GROUP_ID, 'Stand-up at 9:30');

@@ -18,7 +18,7 @@ async function readAnnouncement(context: IPollFunctions, groupId: string): Promi
  * One GET. The first poll records the text and emits nothing; later polls emit when the text
  * differs from the one recorded, which then becomes the one compared with.
  */
-export async function pollAnnouncementChanged(this: IPollFunctions, { groupId, subject }: PollTarget): Promise<INodeExecutionData[][] | null> {
+export async function pollAnnouncementChanged(this: IPollFunctions, { groupId, subject, turn }: PollTarget): Promise<INodeExecutionData[][] | null> {
 	const announcement = await readAnnouncement(this, groupId);
 	const staticData = this.getWorkflowStaticData('node');
 	const state = readAnnouncementState(staticData, subject);
@@ -26,6 +26,8 @@ export async function pollAnnouncementChanged(this: IPollFunctions, { groupId, s
 	if (this.getMode() === 'manual') {
 		return [[{ json: { groupId, announcement, previous: state?.announcement ?? null } }]];
 	}
+	// A poll taken to be lost while it ran changes nothing: the one that took over moves on.
+	if (turn?.current === false) return null;
 	if (!state) {
 		writeState(staticData, { subject, announcement });
 		return null;

@@ -55,7 +55,7 @@ async function toItems(context: IPollFunctions, groupId: string, files: SharedFi
  * files there and emits nothing; later polls emit each file not seen before, oldest first. A
  * failure anywhere throws before the state is touched, so the next poll finds the same files.
  */
-export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subject }: PollTarget): Promise<INodeExecutionData[][] | null> {
+export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subject, turn }: PollTarget): Promise<INodeExecutionData[][] | null> {
 	// Read anew: a poll must see the list as it is now, never a copy another caller holds.
 	const files = await readSharedFiles(this, groupId, { fresh: true });
 	const matches = fileNameMatcher(String(this.getNodeParameter('options.fileName', '') ?? ''));
@@ -71,11 +71,13 @@ export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subjec
 		return [await toItems(this, groupId, [newest])];
 	}
 
+	// A poll taken to be lost while it ran changes nothing: the one that took over moves on.
+	const current = () => turn?.current !== false;
 	const staticData = this.getWorkflowStaticData('node');
 	const listedIds = files.map((file) => file.file_id);
 	const state = readSharedFileState(staticData, subject);
 	if (!state) {
-		writeState(staticData, { subject, fileIds: rememberFileIds(listedIds, []) });
+		if (current()) writeState(staticData, { subject, fileIds: rememberFileIds(listedIds, []) });
 		return null;
 	}
 	const seen = new Set(state.fileIds);
@@ -84,6 +86,7 @@ export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subjec
 
 	const wanted = appeared.filter((file) => matches(file.file_name)).sort((a, b) => a.created - b.created);
 	const items = await toItems(this, groupId, wanted);
+	if (!current()) return null;
 	writeState(staticData, { subject, fileIds: rememberFileIds(listedIds, state.fileIds) });
 	return items.length > 0 ? [items] : null;
 }
