@@ -244,19 +244,58 @@ describe('New Shared File', () => {
 		expect(requestsOf('listFiles')).toHaveLength(1);
 	});
 
-	it('Download Files: a failed download fails the poll and keeps the state, so the file comes whole next time', async () => {
+	it('Download Files: a file that still fails after the retries is emitted once, without bytes and with what to do; the files after it and later polls go on', async () => {
+		const poller = activePoller(newFiles({ downloadFiles: true }));
+		await poller.activate();
+		const now = bed.emulator.now();
+		const broken = addFile('broken.txt', 'x'.repeat(2000), now + 1);
+		const fine = addFile('fine.txt', 'fine', now + 2);
+		bed.emulator.clearRequests();
+		// Every attempt at the first (oldest) file: 1 + Max Retries (4).
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'status', status: 502, times: 5 });
+		const { emitted, error } = await poller.poll();
+		expect(error).toBeUndefined();
+		expect(emitted?.map((item) => item.json.file_id)).toEqual([broken.fileId, fine.fileId]);
+		const [failed, arrived] = emitted!;
+		expect(failed.binary).toBeUndefined();
+		expect(failed.json).toMatchObject({ file_id: broken.fileId, file_name: 'broken.txt', file_size: 2000 });
+		expect(failed.json.error).toMatch(/^The file could not be downloaded: .*HTTP 502.*tried 5 times.*does not try this file again: download it with the Agora Chat Group node \(Shared File > Download\)/s);
+		expect((await bed.engine.readBinary(arrived.binary!.data)).toString()).toBe('fine');
+		expect(requestsOf('downloadFile').filter((request) => request.fileId === broken.fileId)).toHaveLength(5);
+
+		// The state moved past it: nothing comes twice, and the next file comes as usual.
+		expect((await poller.poll()).emitted).toBeNull();
+		const later = addFile('later.txt', 'later');
+		expect((await poller.poll()).emitted?.map((item) => item.json.file_id)).toEqual([later.fileId]);
+		expect(emittedIds(poller)).toEqual([broken.fileId, fine.fileId, later.fileId]);
+		expect(poller.savedState.fileIds).toEqual(expect.arrayContaining([broken.fileId, fine.fileId, later.fileId]));
+	});
+
+	it('Download Files: a file the service no longer has (404) is emitted at once without bytes, naming the file', async () => {
+		const poller = activePoller(newFiles({ downloadFiles: true }));
+		await poller.activate();
+		const expired = addFile('expired.txt');
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'status', status: 404, error: 'file_expired', description: 'file expired' });
+		const { emitted } = await poller.poll();
+		expect(emitted).toHaveLength(1);
+		expect(emitted![0].binary).toBeUndefined();
+		expect(emitted![0].json.error).toMatch(new RegExp(`file expired.*File "${expired.fileId}" is not a shared file of group "${GROUP_ID}".*Shared File > Download`, 's'));
+		expect(requestsOf('downloadFile')).toHaveLength(1);
+	});
+
+	it('Download Files: a refused token concerns every file, so the poll fails and keeps the state; the file comes whole once the token is fixed', async () => {
 		const poller = activePoller(newFiles({ downloadFiles: true }));
 		await poller.activate();
 		const saved = poller.savedState;
-		const file = addFile('big.txt', 'x'.repeat(2000));
-		bed.emulator.injectFault({ operation: 'downloadFile', type: 'status', status: 502, times: 10 });
+		const file = addFile('new.txt', 'whole');
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'status', status: 401, error: 'unauthorized', description: 'Unable to authenticate due to expired access token' });
 		const failed = await poller.poll();
-		expect(failed.error).toBeDefined();
+		expect(failed.emitted).toBeNull();
+		expect((failed.error as Error & { description?: string }).description).toMatch(/refused the token/);
 		expect(poller.inMemory).toEqual(saved);
-		bed.emulator.clearFaults();
 		const { emitted } = await poller.poll();
 		expect(emitted?.map((item) => item.json.file_id)).toEqual([file.fileId]);
-		expect((await bed.engine.readBinary(emitted![0].binary!.data)).toString()).toBe('x'.repeat(2000));
+		expect((await bed.engine.readBinary(emitted![0].binary!.data)).toString()).toBe('whole');
 	});
 
 	it('Fetch Test Event (manual mode) returns the newest file, with its binary when Download Files is on', async () => {

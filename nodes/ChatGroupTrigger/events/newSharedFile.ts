@@ -1,18 +1,47 @@
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import { fileNameMatcher, readSharedFiles } from '../../ChatGroup/shared/sharedFileList';
 import type { SharedFile } from '../../ChatGroup/shared/sharedFileList';
 import { AgoraIncompleteDownloadError, describeFailure, toNodeError } from '../../ChatGroup/shared/errors';
+import type { AgoraFailure } from '../../ChatGroup/shared/errors';
 import { storeDownloadedBody } from '../../ChatGroup/shared/downloadedFile';
 import { agoraRequest, DEFAULT_RETRY_POLICY, retryDelayMs, RetryBudget } from '../../ChatGroup/shared/transport';
 import { readSharedFileState, rememberFileIds, writeState } from '../pollState';
 import type { PollTarget } from '../pollState';
 
+const RETRY_ADVICE =
+	'The trigger does not try this file again: download it with the Agora Chat Group node (Shared File > Download) using this item\'s file_id.';
+
+/**
+ * Failures that are not the file's but every file's (the credential, the app, the group, n8n
+ * itself): the poll fails and keeps its state, so the files come once that is fixed.
+ */
+function concernsEveryFile(failure: AgoraFailure): boolean {
+	if (failure.kind === 'other' || failure.kind === 'input') return true;
+	if (failure.kind !== 'http') return false;
+	return failure.status === 401 || (failure.status === 404 && ['organization_application_not_found', 'service_resource_not_found'].includes(failure.error ?? ''));
+}
+
+function sentence(text: string): string {
+	const trimmed = text.trim();
+	return trimmed === '' || /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+/** The file's item without its bytes, with what went wrong and what to do. */
+function failedFileItem(context: IPollFunctions, file: SharedFile, error: unknown, about: IDataObject): INodeExecutionData {
+	const failure = describeFailure(error);
+	if (concernsEveryFile(failure)) throw error;
+	const shown = error instanceof NodeApiError || error instanceof NodeOperationError ? error : toNodeError(context.getNode(), failure, about);
+	const text = [shown.message, shown.description ?? '', RETRY_ADVICE].map(sentence).filter(Boolean).join(' ');
+	return { json: { ...file, error: `The file could not be downloaded: ${text}` } as IDataObject };
+}
+
 /**
  * The file as binary in `data`, named and typed as the Download operation names a file it is
  * given the name of (the list's name; the type from Content-Type, else from the name). A body
- * that ends short is fetched again, as the operation does.
+ * that ends short is fetched again, as the operation does. A file that still does not arrive
+ * becomes an item without bytes and with `error`.
  */
 async function withFile(context: IPollFunctions, groupId: string, file: SharedFile): Promise<INodeExecutionData> {
 	const about = { resource: 'sharedFile', operation: 'download', groupId, fileId: file.file_id };
@@ -27,15 +56,16 @@ async function withFile(context: IPollFunctions, groupId: string, file: SharedFi
 	const budget = new RetryBudget(DEFAULT_RETRY_POLICY);
 	const fileName = file.file_name || file.file_id;
 	for (let attempt = 1; ; attempt++) {
-		const response = await agoraRequest(context, request, { budget, about });
 		try {
+			const response = await agoraRequest(context, request, { budget, about });
 			const { binary } = await storeDownloadedBody(context, response, fileName, fileName);
 			return { json: { ...file } as IDataObject, binary: { data: binary } };
 		} catch (error) {
 			const failure = describeFailure(error);
 			const delayMs = retryDelayMs(budget.policy, attempt, failure);
 			if (!(error instanceof AgoraIncompleteDownloadError) || attempt > budget.policy.maxRetries || !budget.allows(delayMs)) {
-				throw toNodeError(context.getNode(), failure, { ...about, attempts: attempt });
+				const shown = error instanceof AgoraIncompleteDownloadError ? toNodeError(context.getNode(), failure, { ...about, attempts: attempt }) : error;
+				return failedFileItem(context, file, shown, about);
 			}
 			await budget.wait(delayMs);
 		}
@@ -53,7 +83,9 @@ async function toItems(context: IPollFunctions, groupId: string, files: SharedFi
 /**
  * One listing pass through the group's shared list. The first poll for a group records the
  * files there and emits nothing; later polls emit each file not seen before, oldest first. A
- * failure anywhere throws before the state is touched, so the next poll finds the same files.
+ * failure of the listing (or one that concerns every file) throws before the state is touched,
+ * so the next poll finds the same files; a file that alone cannot be downloaded is emitted with
+ * `error` and no bytes, so it stalls nothing.
  */
 export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subject, turn }: PollTarget): Promise<INodeExecutionData[][] | null> {
 	// Read anew: a poll must see the list as it is now, never a copy another caller holds.
