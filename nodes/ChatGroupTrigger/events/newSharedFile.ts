@@ -6,12 +6,23 @@ import type { SharedFile } from '../../ChatGroup/shared/sharedFileList';
 import { AgoraIncompleteDownloadError, describeFailure, toNodeError } from '../../ChatGroup/shared/errors';
 import type { AgoraFailure } from '../../ChatGroup/shared/errors';
 import { storeDownloadedBody } from '../../ChatGroup/shared/downloadedFile';
-import { agoraRequest, DEFAULT_RETRY_POLICY, retryDelayMs, RetryBudget } from '../../ChatGroup/shared/transport';
+import { agoraRequest, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, retryDelayMs, RetryBudget } from '../../ChatGroup/shared/transport';
 import { readSharedFileState, rememberFileIds, writeState } from '../pollState';
 import type { PollTarget } from '../pollState';
 
+/** n8n 2.41 tells a poll how long it may take (getPollBudgetMs); n8n 1.x does not: its 2.x default then. */
+const DEFAULT_POLL_BUDGET_MS = 5 * 60_000;
+/** The shortest wait for a download, however little of the budget is left. */
+const MIN_DOWNLOAD_TIMEOUT_MS = 5_000;
+
 const RETRY_ADVICE =
 	'The trigger does not try this file again: download it with the Agora Chat Group node (Shared File > Download) using this item\'s file_id.';
+
+/** When this poll should stop starting downloads, leaving the rest to the next poll. */
+function pollDeadline(context: IPollFunctions, startedAt: number): number {
+	const budget = typeof context.getPollBudgetMs === 'function' ? context.getPollBudgetMs() : DEFAULT_POLL_BUDGET_MS;
+	return startedAt + (Number.isFinite(budget) && budget > 0 ? budget : DEFAULT_POLL_BUDGET_MS);
+}
 
 /**
  * Failures that are not the file's but every file's (the credential, the app, the group, n8n
@@ -40,11 +51,12 @@ function failedFileItem(context: IPollFunctions, file: SharedFile, error: unknow
 /**
  * The file as binary in `data`, named and typed as the Download operation names a file it is
  * given the name of (the list's name; the type from Content-Type, else from the name). A body
- * that ends short is fetched again, as the operation does. A file that still does not arrive
- * becomes an item without bytes and with `error`.
+ * that ends short is fetched again, as the operation does. Waits and retries end by the poll's
+ * deadline. A file that still does not arrive becomes an item without bytes and with `error`.
  */
-async function withFile(context: IPollFunctions, groupId: string, file: SharedFile): Promise<INodeExecutionData> {
+async function withFile(context: IPollFunctions, groupId: string, file: SharedFile, deadline: number): Promise<INodeExecutionData> {
 	const about = { resource: 'sharedFile', operation: 'download', groupId, fileId: file.file_id };
+	const left = () => Math.max(0, deadline - Date.now());
 	const request = {
 		method: 'GET' as const,
 		url: `/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(file.file_id)}`,
@@ -52,8 +64,9 @@ async function withFile(context: IPollFunctions, groupId: string, file: SharedFi
 		json: false,
 		// Uncompressed, so that Content-Length is the file's own length.
 		headers: { Accept: 'application/octet-stream', 'Accept-Encoding': 'identity' },
+		timeout: Math.min(DEFAULT_TIMEOUT_MS, Math.max(MIN_DOWNLOAD_TIMEOUT_MS, left())),
 	};
-	const budget = new RetryBudget(DEFAULT_RETRY_POLICY);
+	const budget = new RetryBudget({ ...DEFAULT_RETRY_POLICY, maxTotalWaitMs: Math.min(DEFAULT_RETRY_POLICY.maxTotalWaitMs, left()) });
 	const fileName = file.file_name || file.file_id;
 	for (let attempt = 1; ; attempt++) {
 		try {
@@ -72,11 +85,22 @@ async function withFile(context: IPollFunctions, groupId: string, file: SharedFi
 	}
 }
 
-async function toItems(context: IPollFunctions, groupId: string, files: SharedFile[]): Promise<INodeExecutionData[]> {
+/**
+ * The items for the new files, oldest first: their fields, plus the file itself with Download
+ * Files. Downloads stop when the next one would not end within the poll's budget (one file at
+ * least): the items then cover the first files only, and the rest wait for the next poll.
+ */
+async function toItems(context: IPollFunctions, groupId: string, files: SharedFile[], deadline: number): Promise<INodeExecutionData[]> {
 	if (!context.getNodeParameter('options.downloadFiles', false)) return files.map((file) => ({ json: { ...file } as IDataObject }));
 	const items: INodeExecutionData[] = [];
+	let slowestMs = 0;
 	// One file after another: a poll is a background task, not a bulk transfer.
-	for (const file of files) items.push(await withFile(context, groupId, file));
+	for (const file of files) {
+		if (items.length > 0 && Date.now() + slowestMs > deadline) break;
+		const startedAt = Date.now();
+		items.push(await withFile(context, groupId, file, deadline));
+		slowestMs = Math.max(slowestMs, Date.now() - startedAt);
+	}
 	return items;
 }
 
@@ -88,6 +112,7 @@ async function toItems(context: IPollFunctions, groupId: string, files: SharedFi
  * `error` and no bytes, so it stalls nothing.
  */
 export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subject, turn }: PollTarget): Promise<INodeExecutionData[][] | null> {
+	const startedAt = Date.now();
 	// Read anew: a poll must see the list as it is now, never a copy another caller holds.
 	const files = await readSharedFiles(this, groupId, { fresh: true });
 	const matches = fileNameMatcher(String(this.getNodeParameter('options.fileName', '') ?? ''));
@@ -100,7 +125,7 @@ export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subjec
 				description: 'Share a file in the group (or loosen the File Name filter), then fetch the test event again.',
 			});
 		}
-		return [await toItems(this, groupId, [newest])];
+		return [await toItems(this, groupId, [newest], pollDeadline(this, startedAt))];
 	}
 
 	// A poll taken to be lost while it ran changes nothing: the one that took over moves on.
@@ -117,8 +142,9 @@ export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subjec
 	if (appeared.length === 0) return null;
 
 	const wanted = appeared.filter((file) => matches(file.file_name)).sort((a, b) => a.created - b.created);
-	const items = await toItems(this, groupId, wanted);
+	const items = await toItems(this, groupId, wanted, pollDeadline(this, startedAt));
 	if (!current()) return null;
-	writeState(staticData, { subject, fileIds: rememberFileIds(listedIds, state.fileIds) });
+	const later = new Set(wanted.slice(items.length).map((file) => file.file_id));
+	writeState(staticData, { subject, fileIds: rememberFileIds(listedIds.filter((id) => !later.has(id)), state.fileIds) });
 	return items.length > 0 ? [items] : null;
 }
