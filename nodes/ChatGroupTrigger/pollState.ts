@@ -1,4 +1,4 @@
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 
 import type { PollTurn } from './pollTurns';
 
@@ -10,6 +10,12 @@ import type { PollTurn } from './pollTurns';
  * where losing the change is harmless: the first poll's record (saved by the activation), and
  * polls that emit (saved with their items). A poll that emits nothing and finds nothing new
  * leaves the state exactly as it was; one that fails leaves it untouched.
+ *
+ * n8n 2.41's durable scheduler (opt-in) keeps a node's static data as a cursor of its own,
+ * committed with the execution of a poll that emits, or after a scheduled poll that emits
+ * nothing; the activation's poll is only a test there, and a record it makes without emitting
+ * is dropped. The workflow's own static data is still saved after the activation, so the first
+ * record also goes there, as a copy the next poll takes up when the node's own data is empty.
  */
 
 /** A group holds at most 10,000 shared files: the most ids the state keeps. */
@@ -67,9 +73,54 @@ export function rememberFileIds(listedIds: string[], previousIds: string[]): str
 }
 
 /** Writes the state into the node's static data, replacing what another event left there. */
-export function writeState(staticData: IDataObject, state: SharedFileState | AnnouncementState): void {
+function writeState(staticData: IDataObject, state: SharedFileState | AnnouncementState): void {
 	for (const key of Object.keys(staticData)) {
 		if (!(key in state)) delete staticData[key];
 	}
 	Object.assign(staticData, state);
+}
+
+/** The state of one trigger node for one subject: read, first recorded, then moved on. */
+export class TriggerState<State extends SharedFileState | AnnouncementState> {
+	private readonly nodeData: IDataObject;
+	private readonly workflowData: IDataObject;
+	private readonly copyKey: string;
+
+	constructor(
+		context: IPollFunctions,
+		private readonly subject: string,
+		private readonly read: (staticData: IDataObject, subject: string) => State | undefined,
+	) {
+		this.nodeData = context.getWorkflowStaticData('node');
+		this.workflowData = context.getWorkflowStaticData('global');
+		const node = context.getNode();
+		this.copyKey = `chatGroupTrigger:${node.id || node.name}`;
+	}
+
+	/** What was recorded for this subject: the node's own data, else the activation's copy. */
+	recorded(): State | undefined {
+		return this.read(this.nodeData, this.subject) ?? this.copy();
+	}
+
+	/** Whether only the copy holds the state: a poll then records it in the node's data, new files or not. */
+	get onlyInCopy(): boolean {
+		return this.read(this.nodeData, this.subject) === undefined && this.copy() !== undefined;
+	}
+
+	private copy(): State | undefined {
+		const copy = this.workflowData[this.copyKey];
+		return copy && typeof copy === 'object' ? this.read(copy as IDataObject, this.subject) : undefined;
+	}
+
+	/** The first record for the subject: in the node's data, and a copy in the workflow's. */
+	recordFirst(state: State): void {
+		writeState(this.nodeData, state);
+		this.workflowData[this.copyKey] = JSON.parse(JSON.stringify(state)) as IDataObject;
+	}
+
+	/** A later state: the node's data only; the copy, if any, has served. */
+	moveOn(state: State): void {
+		writeState(this.nodeData, state);
+		if (this.copyKey in this.workflowData) delete this.workflowData[this.copyKey];
+	}
 }

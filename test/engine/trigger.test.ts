@@ -316,7 +316,7 @@ describe('New Shared File', () => {
 	});
 });
 
-describe('One poll at a time', () => {
+describe('One poll at a time, and re-activation', () => {
 	it('two polls of one trigger at once (a download outlasting the interval): each file is emitted once, and the tick that finds a poll running sends nothing', async () => {
 		const poller = activePoller(newFiles({ downloadFiles: true }));
 		await poller.activate();
@@ -352,9 +352,93 @@ describe('One poll at a time', () => {
 		await Promise.all([first.poll(), other.poll()]);
 		expect([emittedIds(first), emittedIds(other)]).toEqual([[file.fileId], [file.fileId]]);
 	});
+
+	it('a re-activation delivers, each once, what was shared while the workflow was off; only the first activation records silently', async () => {
+		addFile('before the first activation.txt');
+		const poller = activePoller(newFiles());
+		expect((await poller.activate()).emitted).toBeNull();
+		const one = addFile('one.txt');
+		expect((await poller.poll()).emitted?.map((item) => item.json.file_id)).toEqual([one.fileId]);
+
+		// Deactivated: n8n keeps the workflow's static data.
+		const now = bed.emulator.now();
+		const [two, three] = [addFile('two.txt', 'two', now + 1), addFile('three.txt', 'three', now + 2)];
+		const reactivated = poller.reactivate();
+		expect((await reactivated.activate()).emitted?.map((item) => item.json.file_id)).toEqual([two.fileId, three.fileId]);
+		expect((await reactivated.poll()).emitted).toBeNull();
+		// Off and on again with nothing new: nothing.
+		const again = reactivated.reactivate();
+		expect((await again.activate()).emitted).toBeNull();
+		expect(poller.emissions.concat(reactivated.emissions, again.emissions).flat().map((item) => item.json.file_id)).toEqual([one.fileId, two.fileId, three.fileId]);
+	});
+
+	it('a re-activation delivers the announcement changed while the workflow was off', async () => {
+		bed.emulator.setAnnouncement(GROUP_ID, 'before');
+		const poller = activePoller(announcementChanges);
+		expect((await poller.activate()).emitted).toBeNull();
+		bed.emulator.setAnnouncement(GROUP_ID, 'while off');
+		const reactivated = poller.reactivate();
+		expect((await reactivated.activate()).emitted?.map((item) => item.json)).toEqual([{ groupId: GROUP_ID, announcement: 'while off', previous: 'before' }]);
+	});
 });
 
 describe("n8n 2.41's durable poll scheduler", () => {
+	const durable: PollerOptions = { scheduler: 'durable' };
+
+	it('the first activation\'s record holds although the scheduler drops its poll\'s own: a file shared before the first scheduled poll arrives with it', async () => {
+		addFile('already there.txt');
+		const poller = activePoller(newFiles(), durable);
+		expect((await poller.activate()).emitted).toBeNull();
+		const shared = addFile('shared right after the activation.txt');
+		expect((await poller.poll()).emitted?.map((item) => item.json.file_id)).toEqual([shared.fileId]);
+		expect((await poller.poll()).emitted).toBeNull();
+		expect(emittedIds(poller)).toEqual([shared.fileId]);
+	});
+
+	it('the first activation\'s record holds across a restart of n8n before the first scheduled poll', async () => {
+		const poller = activePoller(newFiles(), durable);
+		await poller.activate();
+		const shared = addFile('shared while n8n was stopped.txt');
+		const restarted = poller.restart();
+		// n8n's start finds the scheduler's jobs in place: no activation poll.
+		expect((await restarted.activate()).emitted).toBeNull();
+		expect((await restarted.poll()).emitted?.map((item) => item.json.file_id)).toEqual([shared.fileId]);
+	});
+
+	it('a first scheduled poll that finds nothing new makes the activation\'s record the node\'s own', async () => {
+		const there = addFile('already there.txt');
+		const poller = activePoller(newFiles(), durable);
+		await poller.activate();
+		expect((await poller.poll()).emitted).toBeNull();
+		expect(poller.savedState.fileIds).toEqual([there.fileId]);
+		const file = addFile('after.txt');
+		expect((await poller.restart().poll()).emitted?.map((item) => item.json.file_id)).toEqual([file.fileId]);
+	});
+
+	it('the first activation\'s announcement holds: a change before the first scheduled poll fires', async () => {
+		bed.emulator.setAnnouncement(GROUP_ID, 'v1');
+		const poller = activePoller(announcementChanges, durable);
+		expect((await poller.activate()).emitted).toBeNull();
+		bed.emulator.setAnnouncement(GROUP_ID, 'v2');
+		expect((await poller.poll()).emitted?.map((item) => item.json)).toEqual([{ groupId: GROUP_ID, announcement: 'v2', previous: 'v1' }]);
+		expect((await poller.poll()).emitted).toBeNull();
+	});
+
+	it('a re-activation delivers what was shared while the workflow was off; a restart delivers what was shared while n8n was stopped, with the first poll', async () => {
+		const poller = activePoller(newFiles(), durable);
+		await poller.activate();
+		const one = addFile('one.txt');
+		expect((await poller.poll()).emitted?.map((item) => item.json.file_id)).toEqual([one.fileId]);
+		const two = addFile('two.txt');
+		const reactivated = poller.reactivate();
+		expect((await reactivated.activate()).emitted?.map((item) => item.json.file_id)).toEqual([two.fileId]);
+		const three = addFile('three.txt');
+		const restarted = reactivated.restart();
+		expect((await restarted.activate()).emitted).toBeNull();
+		expect((await restarted.poll()).emitted?.map((item) => item.json.file_id)).toEqual([three.fileId]);
+		expect((await restarted.poll()).emitted).toBeNull();
+	});
+
 	it('Download Files: more new files than one poll\'s budget allows arrive over the next polls, each once, none lost, oldest first', async () => {
 		const poller = activePoller(newFiles({ downloadFiles: true }), { scheduler: 'durable', pollBudgetMs: 400, pollTimeoutMs: 1000 });
 		await poller.activate();

@@ -1,7 +1,7 @@
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
 import { agoraRequest, envelopeData } from '../../ChatGroup/shared/transport';
-import { readAnnouncementState, writeState } from '../pollState';
+import { readAnnouncementState, TriggerState } from '../pollState';
 import type { PollTarget } from '../pollState';
 
 async function readAnnouncement(context: IPollFunctions, groupId: string): Promise<string> {
@@ -20,19 +20,22 @@ async function readAnnouncement(context: IPollFunctions, groupId: string): Promi
  */
 export async function pollAnnouncementChanged(this: IPollFunctions, { groupId, subject, turn }: PollTarget): Promise<INodeExecutionData[][] | null> {
 	const announcement = await readAnnouncement(this, groupId);
-	const staticData = this.getWorkflowStaticData('node');
-	const state = readAnnouncementState(staticData, subject);
+	const state = new TriggerState(this, subject, readAnnouncementState);
+	const recorded = state.recorded();
 
 	if (this.getMode() === 'manual') {
-		return [[{ json: { groupId, announcement, previous: state?.announcement ?? null } }]];
+		return [[{ json: { groupId, announcement, previous: recorded?.announcement ?? null } }]];
 	}
 	// A poll taken to be lost while it ran changes nothing: the one that took over moves on.
 	if (turn?.current === false) return null;
-	if (!state) {
-		writeState(staticData, { subject, announcement });
+	if (!recorded) {
+		state.recordFirst({ subject, announcement });
 		return null;
 	}
-	if (state.announcement === announcement) return null;
-	writeState(staticData, { subject, announcement });
-	return [[{ json: { groupId, announcement, previous: state.announcement } }]];
+	if (recorded.announcement === announcement) {
+		if (state.onlyInCopy) state.moveOn(recorded);
+		return null;
+	}
+	state.moveOn({ subject, announcement });
+	return [[{ json: { groupId, announcement, previous: recorded.announcement } }]];
 }

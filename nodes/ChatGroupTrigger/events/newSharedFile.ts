@@ -7,7 +7,7 @@ import { AgoraIncompleteDownloadError, describeFailure, toNodeError } from '../.
 import type { AgoraFailure } from '../../ChatGroup/shared/errors';
 import { storeDownloadedBody } from '../../ChatGroup/shared/downloadedFile';
 import { agoraRequest, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, retryDelayMs, RetryBudget } from '../../ChatGroup/shared/transport';
-import { readSharedFileState, rememberFileIds, writeState } from '../pollState';
+import { readSharedFileState, rememberFileIds, TriggerState } from '../pollState';
 import type { PollTarget } from '../pollState';
 
 /** n8n 2.41 tells a poll how long it may take (getPollBudgetMs); n8n 1.x does not: its 2.x default then. */
@@ -130,21 +130,24 @@ export async function pollNewSharedFiles(this: IPollFunctions, { groupId, subjec
 
 	// A poll taken to be lost while it ran changes nothing: the one that took over moves on.
 	const current = () => turn?.current !== false;
-	const staticData = this.getWorkflowStaticData('node');
+	const state = new TriggerState(this, subject, readSharedFileState);
 	const listedIds = files.map((file) => file.file_id);
-	const state = readSharedFileState(staticData, subject);
-	if (!state) {
-		if (current()) writeState(staticData, { subject, fileIds: rememberFileIds(listedIds, []) });
+	const recorded = state.recorded();
+	if (!recorded) {
+		if (current()) state.recordFirst({ subject, fileIds: rememberFileIds(listedIds, []) });
 		return null;
 	}
-	const seen = new Set(state.fileIds);
+	const seen = new Set(recorded.fileIds);
 	const appeared = files.filter((file) => !seen.has(file.file_id));
-	if (appeared.length === 0) return null;
+	if (appeared.length === 0) {
+		if (state.onlyInCopy && current()) state.moveOn(recorded);
+		return null;
+	}
 
 	const wanted = appeared.filter((file) => matches(file.file_name)).sort((a, b) => a.created - b.created);
 	const items = await toItems(this, groupId, wanted, pollDeadline(this, startedAt));
 	if (!current()) return null;
 	const later = new Set(wanted.slice(items.length).map((file) => file.file_id));
-	writeState(staticData, { subject, fileIds: rememberFileIds(listedIds.filter((id) => !later.has(id)), state.fileIds) });
+	state.moveOn({ subject, fileIds: rememberFileIds(listedIds.filter((id) => !later.has(id)), recorded.fileIds) });
 	return items.length > 0 ? [items] : null;
 }
