@@ -440,13 +440,13 @@ describe("n8n 2.41's durable poll scheduler", () => {
 	});
 
 	it('Download Files: more new files than one poll\'s budget allows arrive over the next polls, each once, none lost, oldest first', async () => {
-		const poller = activePoller(newFiles({ downloadFiles: true }), { scheduler: 'durable', pollBudgetMs: 400, pollTimeoutMs: 1000 });
+		const poller = activePoller(newFiles({ downloadFiles: true }), { scheduler: 'durable', pollBudgetMs: 600, pollTimeoutMs: 2000 });
 		await poller.activate();
 		expect((await poller.poll()).emitted).toBeNull();
 		const now = bed.emulator.now();
 		const files = [1, 2, 3, 4, 5].map((n) => addFile(`file ${n}.txt`, `content ${n}`, now + n));
-		// Every download takes 300 ms: five in one poll would outlast the scheduler's 1 s timeout.
-		bed.emulator.injectFault({ operation: 'downloadFile', type: 'delay', ms: 300, times: 100 });
+		// Every download takes 500 ms: five in one poll would outlast the scheduler's 2 s timeout.
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'delay', ms: 500, times: 100 });
 		const outcomes = [];
 		for (let poll = 0; poll < 8 && emittedIds(poller).length < files.length; poll++) outcomes.push(await poller.poll());
 		await poller.settle();
