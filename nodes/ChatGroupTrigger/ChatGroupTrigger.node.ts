@@ -58,7 +58,7 @@ export class ChatGroupTrigger implements INodeType {
 						name: 'downloadFiles',
 						type: 'boolean',
 						default: false,
-						description: 'Whether each item also carries the file as binary data in the field "data", named and typed as the Download operation does',
+						description: 'Whether each item also carries the file as binary data in the field "data", named and typed as the Download operation does. A file that cannot be downloaded comes without it, with an "error" field.',
 					},
 					{
 						displayName: 'File Name',
