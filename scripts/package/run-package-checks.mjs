@@ -1,7 +1,10 @@
 // `npm run test:package`: the package as npm would publish it and as n8n's verification sees it.
 //  - the tarball (`npm pack`) holds only what n8n loads (scripts/package/tarball-files.js), and every
 //    node and credential package.json names;
-//  - n8n's scanner, both legs its CLI runs after the provenance check: the source and the unpacked tarball.
+//  - n8n's scanner, both legs its CLI runs after the provenance check: the source and the unpacked tarball;
+//  - `npm publish` against a loopback registry: stopped when run by hand, let through as `n8n-node release`
+//    runs it in GitHub Actions up to the provenance signature (which needs GitHub), and, as a control,
+//    uploading exactly the packed tarball when the guards are lifted.
 // One line per check, then `N passed, M failed`; exit 1 on any failure. Needs `npm run build` first.
 
 import fs from 'node:fs';
@@ -9,6 +12,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 
+import { publishTo, startFakeRegistry } from './publish-guard.mjs';
 import { SCANNER_VERSION, SOURCE_FILE_PATTERNS, TARBALL_FILE_PATTERNS, scanLeg } from './scanner.mjs';
 import { packTarball, repoRoot, unpackTarball } from './tarball.mjs';
 
@@ -36,7 +40,7 @@ const started = Date.now();
 const packageJson = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'agora-package-'));
 try {
-	console.log(`# ${packageJson.name}@${packageJson.version}: the tarball, n8n's scanner ${SCANNER_VERSION}`);
+	console.log(`# ${packageJson.name}@${packageJson.version}: the tarball, n8n's scanner ${SCANNER_VERSION}, npm publish against a loopback registry`);
 	const tarball = packTarball({ destDir: work });
 	await check('npm pack: the tarball holds only what n8n loads', async () => {
 		const unexpected = unexpectedTarballFiles(tarball.files);
@@ -72,6 +76,44 @@ try {
 		return 'both reported, so a clean leg means something';
 	});
 
+	const registry = await startFakeRegistry();
+	try {
+		await check('a plain npm publish (outside CI) is stopped before anything is uploaded', async () => {
+			const run = await publishTo(registry);
+			const reason = run.output.match(/npm error (Automatic provenance generation not supported[^\n]*)/)?.[1];
+			if (run.code === 0 || run.published || !reason) throw new Error(`exit ${run.code}, ${run.published ? 'uploaded' : 'nothing uploaded'}:\n${run.output.slice(-1500)}`);
+			return `npm: "${reason}"`;
+		});
+		await check('npm publish with scripts on is stopped by prepublishOnly (n8n-node prerelease)', async () => {
+			const run = await publishTo(registry, { args: ['--ignore-scripts=false'] });
+			if (run.code === 0 || run.published || !run.output.includes('Run `npm run release` to publish the package')) throw new Error(`exit ${run.code}:\n${run.output.slice(-1500)}`);
+			return '"Run `npm run release` to publish the package"';
+		});
+		await check('npm publish as n8n-node release runs it in the Publish workflow gets as far as signing the provenance', async () => {
+			// n8n-node release (GITHUB_ACTIONS set) runs `npm publish` with RELEASE_MODE and NPM_CONFIG_PROVENANCE;
+			// publish.yml turns scripts on; the id-token permission gives the OIDC URL (here: the fake registry).
+			const oidc = `${registry.url}github-oidc`;
+			const run = await publishTo(registry, {
+				env: { GITHUB_ACTIONS: 'true', RELEASE_MODE: 'true', NPM_CONFIG_PROVENANCE: 'true', NPM_CONFIG_IGNORE_SCRIPTS: 'false', ACTIONS_ID_TOKEN_REQUEST_URL: oidc, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'not-a-real-token' },
+			});
+			const ranGuard = run.output.includes('n8n-node prerelease') && !run.output.includes('Run `npm run release`');
+			const askedSigstore = run.requests.some((request) => request.startsWith('GET /github-oidc') && request.includes('audience=sigstore'));
+			if (!ranGuard || !askedSigstore || run.published) {
+				throw new Error(`prepublishOnly ${ranGuard ? 'passed' : 'did not pass'}, ${askedSigstore ? '' : 'no '}sigstore token request, ${run.published ? 'uploaded unsigned' : 'nothing uploaded'}; requests: ${run.requests.join(', ')}\n${run.output.slice(-1500)}`);
+			}
+			return 'prepublishOnly passed, npm asked for the sigstore token (access public: no "new or private package" refusal), nothing uploaded unsigned';
+		});
+		await check('control: with the guards lifted, npm publish uploads exactly the packed tarball', async () => {
+			const run = await publishTo(registry, { args: ['--ignore-scripts=false', '--provenance=false'], env: { RELEASE_MODE: 'true' } });
+			if (run.code !== 0 || !run.published) throw new Error(`exit ${run.code}, nothing uploaded:\n${run.output.slice(-1500)}`);
+			if (run.published.shasum !== tarball.shasum || run.published.version !== packageJson.version || run.published.access !== 'public') {
+				throw new Error(`uploaded ${JSON.stringify(run.published)}, packed ${tarball.shasum}`);
+			}
+			return `${run.published.version}, access public, sha1 ${tarball.shasum}`;
+		});
+	} finally {
+		await registry.stop();
+	}
 } catch (error) {
 	record('the package checks ran to their end', false, error.stack ?? error.message);
 } finally {
