@@ -79,6 +79,26 @@ describe('package.json scripts', () => {
 	});
 });
 
+describe('package.json metadata n8n\'s verification compares', () => {
+	const repository = 'https://github.com/agora-chat-n8n/n8n-nodes-agora-chat';
+
+	it('repository, homepage, bugs and author point at the same GitHub repository and owner', () => {
+		expect(packageJson.repository).toEqual({ type: 'git', url: `git+${repository}.git` });
+		expect(packageJson.homepage).toBe(`${repository}#readme`);
+		expect(packageJson.bugs.url).toBe(`${repository}/issues`);
+		expect(`${packageJson.author.url}/${packageJson.name}`).toBe(repository);
+		expect(packageJson.author.name).not.toBe('');
+		expect(packageJson.author.email).toMatch(/^[^@\s]+@[^@\s]+\.[a-z]+$/);
+	});
+
+	it('is a real release: a semantic version with its section in CHANGELOG.md', () => {
+		expect(packageJson.version).toMatch(/^\d+\.\d+\.\d+$/);
+		const changelog = readFile(joinPath(packageRoot, 'CHANGELOG.md')).toString('utf8');
+		expect(changelog).toMatch(new RegExp(`^## \\[${packageJson.version.replace(/\./g, '\\.')}\\] - \\d{4}-\\d{2}-\\d{2}$`, 'm'));
+		expect(changelog).toContain(`[${packageJson.version}]: ${repository}/releases/tag/${packageJson.version}`);
+	});
+});
+
 describe('GitHub Actions workflows', () => {
 	it('publish.yml runs on version tags, installs with npm ci, checks the package, then npm run release', () => {
 		const publish = workflows['publish.yml'];
