@@ -153,9 +153,9 @@ export class N8nApi {
 		return json && typeof json === 'object' && 'data' in json ? json.data : json;
 	}
 
-	/** A manual run from the named trigger, as the editor's Execute Workflow button starts it. */
-	async runManually(workflowId, triggerName) {
-		const result = await this.request('POST', `workflows/${workflowId}/run`, { triggerToStartFrom: { name: triggerName } });
+	/** A manual run from the named trigger, as the editor's Execute Workflow button starts it (n8n 1.x: with the workflow). */
+	async runManually(workflowId, triggerName, workflowData) {
+		const result = await this.request('POST', `workflows/${workflowId}/run`, { triggerToStartFrom: { name: triggerName }, ...(workflowData ? { workflowData } : {}) });
 		if (!result?.executionId) throw new Error(`n8n did not start workflow ${workflowId}: ${JSON.stringify(result)}`);
 		return result;
 	}

@@ -5,10 +5,14 @@
 //   2.41.1:queue   queue mode: Redis + PostgreSQL, one main and two `n8n worker`s, manual runs offloaded
 //                  to the workers, binary data in the database (queue mode's default)
 //   1.123:cli      `n8n execute` on Node 20 (N8N_EXPRESSION_ENGINE=legacy: n8n 1.x's vm engine cannot load there)
+//   2.41.1:tarball, 1.123:tarball
+//                  the tarball `npm pack` makes, installed with `npm install <tarball>` into a fresh
+//                  <N8N_USER_FOLDER>/.n8n/nodes and loaded by `n8n start` from there (no N8N_CUSTOM_EXTENSIONS,
+//                  node types n8n-nodes-agora-chat.*); only the modules that list 'tarball' run there
 // Each pass runs every check module in scripts/e2e/checks/*.mjs (see README.md). One line per check,
 // then `N passed, M failed`; exit 1 on any failure.
 //
-//   node scripts/e2e/run-e2e.mjs [--passes=2.41.1:server,2.41.1:queue,1.123:cli] [--versions=2.41.1,1.123]
+//   node scripts/e2e/run-e2e.mjs [--passes=2.41.1:server,2.41.1:queue,1.123:cli,2.41.1:tarball,1.123:tarball] [--versions=2.41.1,1.123]
 //                                [--only=examples,errors] [--keep]
 
 import { randomBytes } from 'node:crypto';
@@ -17,14 +21,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { installCommunityPackage, packageNodeType } from './community-package.mjs';
 import { createN8nEnv, customNodeType, executeWorkflowRaw, importCredentials, importWorkflow, linearWorkflow, readBinaryData, stagePackage } from './n8n-cli.mjs';
 import { startEmulator } from './emulator.mjs';
 import { DEFAULT_N8N_VERSION, ensureN8n } from './n8n-install.mjs';
 import { N8nApi, startN8nProcess } from './n8n-server.mjs';
 import { queueModeVars, startPostgres, startRedis } from './queue-services.mjs';
+import { packTarball } from '../package/tarball.mjs';
 
-export const DEFAULT_PASSES = [`${DEFAULT_N8N_VERSION}:server`, `${DEFAULT_N8N_VERSION}:queue`, '1.123:cli'];
-const MODES = ['cli', 'server', 'queue'];
+export const DEFAULT_PASSES = [`${DEFAULT_N8N_VERSION}:server`, `${DEFAULT_N8N_VERSION}:queue`, '1.123:cli', `${DEFAULT_N8N_VERSION}:tarball`, '1.123:tarball'];
+const MODES = ['cli', 'server', 'queue', 'tarball'];
+/** Where a check module runs when it does not say: the passes that load dist/ as a custom extension. */
+const DEFAULT_CHECK_MODES = ['cli', 'server', 'queue'];
 const GROUP_ID = '66021836783617';
 const WORKERS = 2;
 const checksFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'checks');
@@ -36,7 +44,7 @@ export async function loadChecks(only) {
 	for (const file of files) {
 		const module = await import(pathToFileURL(path.join(checksFolder, file)).href);
 		if (typeof module.run !== 'function') throw new Error(`scripts/e2e/checks/${file} exports no run(ctx)`);
-		modules.push({ name: module.name ?? file.replace(/\.mjs$/, ''), passes: module.passes ?? MODES, run: module.run });
+		modules.push({ name: module.name ?? file.replace(/\.mjs$/, ''), passes: module.passes ?? DEFAULT_CHECK_MODES, run: module.run });
 	}
 	return only ? modules.filter((module) => only.includes(module.name)) : modules;
 }
@@ -59,8 +67,17 @@ function triggerOf(workflow) {
 	return workflow.nodes.find((node) => /(manualTrigger|scheduleTrigger)$/.test(node.type))?.name ?? workflow.nodes[0]?.name;
 }
 
+/** n8n 1.x answers /healthz before its REST routes are mounted (they answer 404 until then). */
+async function restRoutesMounted(url, timeoutMs = 60_000) {
+	const deadline = Date.now() + timeoutMs;
+	while ((await fetch(`${url}/rest/settings`, { signal: AbortSignal.timeout(10_000) })).status === 404) {
+		if (Date.now() > deadline) throw new Error(`n8n at ${url} still answers 404 on /rest/settings after ${timeoutMs / 1000} s`);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+}
+
 /** Starts what one pass needs and returns how checks run workflows there; `close()` stops it all. */
-async function openPass({ version: spec, mode }, { workRoot, stagedDist }) {
+async function openPass({ version: spec, mode }, { workRoot, stagedDist, tarball }) {
 	const install = await ensureN8n({ version: spec });
 	const version = install.version;
 	const passRoot = fs.mkdtempSync(path.join(workRoot, `n8n-${version}-${mode}-`));
@@ -81,7 +98,14 @@ async function openPass({ version: spec, mode }, { workRoot, stagedDist }) {
 			extraEnv = { ...extraEnv, ...queueModeVars({ redis, postgres }) };
 		}
 		// n8n's own defaults, except where this n8n cannot load its default engine (createN8nEnv says when).
-		const env = createN8nEnv({ version, install, userFolder, customExtensions: [stagedDist], extraEnv });
+		const env = createN8nEnv({ version, install, userFolder, customExtensions: mode === 'tarball' ? [] : [stagedDist], extraEnv });
+		let packageInstall;
+		if (mode === 'tarball') {
+			// As users run n8n: no custom extension folder at all, community packages on (n8n's default).
+			delete env.vars.N8N_CUSTOM_EXTENSIONS;
+			env.vars.N8N_COMMUNITY_PACKAGES_ENABLED = 'true';
+			packageInstall = await installCommunityPackage({ userFolder, tarball: tarball.file });
+		}
 		const triggers = new Map();
 		const pass = {
 			version,
@@ -91,6 +115,7 @@ async function openPass({ version: spec, mode }, { workRoot, stagedDist }) {
 			env,
 			filesRoot,
 			postgres,
+			packageInstall,
 			expectedBinaryMode: mode === 'queue' ? 'database' : install.version.startsWith('1.') ? 'inline' : 'filesystem',
 			close,
 			async importCredentials(list) {
@@ -125,11 +150,13 @@ async function openPass({ version: spec, mode }, { workRoot, stagedDist }) {
 				workers.push(worker);
 			}
 		}
+		if (env.major < 2) await restRoutesMounted(main.url);
 		const api = await N8nApi.setUp(main.url, env);
 		const executions = [];
 		Object.assign(pass, { main, workers, api, executions });
 		pass.execute = async (id) => {
-			const { executionId } = await api.runManually(id, triggers.get(String(id)) ?? 'When clicking Execute');
+			const workflowData = env.major < 2 ? await api.request('GET', `workflows/${id}`) : undefined;
+			const { executionId } = await api.runManually(id, triggers.get(String(id)) ?? 'When clicking Execute', workflowData);
 			const execution = await api.waitForExecution(executionId);
 			const error = execution.run.data?.resultData?.error;
 			const result = { ok: execution.status === 'success' && !error, executionId, status: execution.status, run: execution.run, errorMessage: error?.message ?? (execution.status === 'success' ? undefined : `execution ${executionId} ended "${execution.status}"`) };
@@ -155,14 +182,18 @@ async function openPass({ version: spec, mode }, { workRoot, stagedDist }) {
 }
 
 /** What a check module gets: the pass, the emulator, the credential and helpers. See README.md. */
-function contextFor(pass, { emulator, credential, record }) {
+function contextFor(pass, { emulator, credential, record, tarball }) {
+	const nodeTypeOf = (name) => (pass.mode === 'tarball' ? packageNodeType(tarball.name, name) : customNodeType(name));
 	const ctx = {
 		...pass,
 		pass: pass.mode,
 		emulator,
 		credential,
 		groupId: GROUP_ID,
-		nodeType: customNodeType('chatGroup'),
+		nodeType: nodeTypeOf('chatGroup'),
+		nodeTypeOf,
+		packageName: tarball?.name,
+		packageVersion: tarball?.version,
 		linearWorkflow,
 		expectEqual,
 		outputOf,
@@ -187,7 +218,7 @@ function parsePasses(args) {
 	if (passesArg) specs = passesArg.slice('--passes='.length).split(',').filter(Boolean);
 	else if (versionsArg) {
 		const versions = versionsArg.slice('--versions='.length).split(',').filter(Boolean);
-		specs = versions.flatMap((version) => (version.startsWith('1.') ? [`${version}:cli`] : [`${version}:server`, `${version}:queue`]));
+		specs = versions.flatMap((version) => (version.startsWith('1.') ? [`${version}:cli`, `${version}:tarball`] : [`${version}:server`, `${version}:queue`, `${version}:tarball`]));
 	}
 	return specs.map((spec) => {
 		const [version, mode = version.startsWith('1.') ? 'cli' : 'server'] = spec.split(':');
@@ -219,6 +250,8 @@ async function main() {
 	try {
 		// Outside the repo, so that the package's require('n8n-workflow') finds n8n's own copy.
 		const stagedDist = path.join(stagePackage({ destRoot: workRoot }), 'dist');
+		// The tarball passes install what npm would publish, packed from the same build.
+		const tarball = passes.some((spec) => spec.mode === 'tarball') ? packTarball({ destDir: path.join(workRoot, 'tarball') }) : undefined;
 		const credential = {
 			id: 'agoraChatAccount',
 			name: 'Agora Chat account',
@@ -230,7 +263,7 @@ async function main() {
 			let pass;
 			try {
 				const t0 = Date.now();
-				pass = await openPass(spec, { workRoot, stagedDist });
+				pass = await openPass(spec, { workRoot, stagedDist, tarball });
 				await pass.importCredentials([credential]);
 				const engine = pass.env.vars.N8N_EXPRESSION_ENGINE ?? "n8n's default";
 				log(`# n8n ${pass.version} (Node ${pass.install.nodeVersion}), ${spec.mode}${pass.workers?.length ? ` with ${pass.workers.length} workers` : ''}; expression engine: ${engine}; ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -241,7 +274,7 @@ async function main() {
 			}
 			try {
 				for (const check of checks.filter((candidate) => candidate.passes.includes(spec.mode))) {
-					const ctx = contextFor(pass, { emulator, credential, record });
+					const ctx = contextFor(pass, { emulator, credential, record, tarball });
 					try {
 						await check.run(ctx);
 					} catch (error) {

@@ -77,6 +77,11 @@ describe('package.json scripts', () => {
 	it('publishConfig: public (a first publish with provenance needs it) and provenance on (a plain npm publish outside CI fails)', () => {
 		expect(packageJson.publishConfig).toEqual({ access: 'public', provenance: true });
 	});
+
+	it('n8n-workflow is a peer n8n provides: optional, so a manual npm install does not install a second copy', () => {
+		expect(packageJson.peerDependencies).toEqual({ 'n8n-workflow': '*' });
+		expect(packageJson.peerDependenciesMeta).toEqual({ 'n8n-workflow': { optional: true } });
+	});
 });
 
 describe('package.json metadata n8n\'s verification compares', () => {
