@@ -647,6 +647,31 @@ describe('downloading and deleting shared files', () => {
 	});
 });
 
+describe('deleting a group (the route a path with "." or ".." resolves to)', () => {
+	it.each([
+		['/{org}/{app}/chatgroups/{group}', () => groupUrl()],
+		['with a trailing slash', () => `${groupUrl()}/`],
+	])('%s deletes the group and all its files', async (_label, url) => {
+		emulator.addFile(GROUP, { fileName: 'a.txt', bytes: Buffer.from('a') });
+		const response = await http.delete(url(), { headers: AUTH });
+		expect(response.status).toBe(200);
+		expect(response.data.data).toEqual({ success: true, groupid: GROUP });
+		expect(emulator.requests.at(-1)).toMatchObject({ operation: 'deleteGroup', groupId: GROUP, status: 200 });
+		expect(() => emulator.listFiles(GROUP)).toThrow(/does not exist/);
+		expectAgoraError(await http.delete(url(), { headers: AUTH }), 404, 'service_resource_not_found', `grpID ${GROUP} does not exist!`);
+	});
+
+	it('in the app-id/{app_id} form too', async () => {
+		const appId = randomBytes(16).toString('hex');
+		const appCertificate = randomBytes(16).toString('hex');
+		emulator.configure({ appId, appCertificate });
+		const token = ChatTokenBuilder.buildAppToken(appId, appCertificate, 600);
+		const response = await http.delete(`${emulator.url}/app-id/${appId}/chatgroups/${GROUP}/`, { headers: { Authorization: `Bearer ${token}` } });
+		expect(response.status).toBe(200);
+		expect(emulator.state().groups.map((group) => group.groupId)).toEqual([]);
+	});
+});
+
 describe('Agora AccessToken2 app tokens', () => {
 	const appId = randomBytes(16).toString('hex');
 	const appCertificate = randomBytes(16).toString('hex');

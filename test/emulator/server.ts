@@ -56,6 +56,9 @@ const API_ROUTES: ReadonlyArray<{ method: 'GET' | 'POST' | 'DELETE'; url: string
 	{ method: 'POST', url: `${CHATGROUP_PATH}/share_files`, operation: 'uploadFile' },
 	{ method: 'GET', url: `${CHATGROUP_PATH}/share_files/:fileId`, operation: 'downloadFile' },
 	{ method: 'DELETE', url: `${CHATGROUP_PATH}/share_files/:fileId`, operation: 'deleteFile' },
+	// The service's group delete; assumed to match with a trailing slash too (many Java web stacks do).
+	{ method: 'DELETE', url: CHATGROUP_PATH, operation: 'deleteGroup' },
+	{ method: 'DELETE', url: `${CHATGROUP_PATH}/`, operation: 'deleteGroup' },
 	{ method: 'GET', url: '/:org/:app/chatgroups', operation: 'listGroups' },
 	{ method: 'POST', url: '/:org/:app/token', operation: 'token' },
 ];
@@ -590,6 +593,9 @@ export class AgoraChatEmulator {
 				this.store.removeFile(group, file.fileId);
 				return this.envelope(call, { group_id: group.groupId, file_id: file.fileId, result: true });
 			}
+			case 'deleteGroup':
+				this.store.removeGroup(group.groupId);
+				return this.envelope(call, { success: true, groupid: group.groupId });
 		}
 	}
 

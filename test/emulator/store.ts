@@ -79,6 +79,11 @@ export class GroupStore {
 			.sort((a, b) => b.created - a.created || b.sequence - a.sequence);
 	}
 
+	/** The group and all its files. */
+	removeGroup(groupId: string): void {
+		this.groups.delete(groupId);
+	}
+
 	removeFile(group: GroupRecord, fileId: string): void {
 		group.files.delete(fileId);
 	}

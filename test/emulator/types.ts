@@ -8,6 +8,7 @@ export type Operation =
 	| 'uploadFile'
 	| 'downloadFile'
 	| 'deleteFile'
+	| 'deleteGroup'
 	| 'listGroups'
 	| 'token';
 
@@ -18,6 +19,7 @@ export const OPERATIONS: readonly Operation[] = [
 	'uploadFile',
 	'downloadFile',
 	'deleteFile',
+	'deleteGroup',
 	'listGroups',
 	'token',
 ];
