@@ -1,4 +1,5 @@
-import { AdaptivePacer, DECREASE_FACTOR, INCREASE_PER_SECOND } from '../../agora/requestBudget';
+import { AdaptivePacer, DECREASE_FACTOR, INCREASE_PER_SECOND, PacerWaitCancelled } from '../../agora/requestBudget';
+import type { PacerTicket } from '../../agora/requestBudget';
 import { FakeClock } from '../support/fakeClock';
 
 /** The service's limit as the emulator keeps it: at most `limit` accepted within any second. */
@@ -26,7 +27,7 @@ describe('the adaptive pacer of one app key', () => {
 	it('slows down on 429 reach_limit once per round, for the requests already waiting too', async () => {
 		const clock = new FakeClock();
 		const pacer = new AdaptivePacer(50, clock);
-		const tickets: Array<{ round: number }> = [];
+		const tickets: PacerTicket[] = [];
 		const releasedAt: number[] = [];
 		for (let index = 0; index < 4; index++) {
 			void pacer.take().then((ticket) => {
@@ -75,6 +76,59 @@ describe('the adaptive pacer of one app key', () => {
 		expect(pacer.currentRate).toBe(backedOff);
 		pacer.setCeiling(40);
 		expect(pacer.currentRate).toBe(40);
+	});
+
+	it('a Requests per Second below 1 stays below 1 after a 429 (issue 17, point 11)', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(0.5, clock);
+		pacer.rateLimited(await pacer.take());
+		expect(pacer.currentRate).toBeLessThanOrEqual(0.5);
+		pacer.setCeiling(0.2);
+		expect(pacer.currentRate).toBeLessThanOrEqual(0.2);
+	});
+
+	it('a turn given back no longer counts: the window is free again for others (issue 17, point 10)', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(2, clock);
+		const unused = await pacer.take();
+		await clock.advance(500);
+		const used = await pacer.take();
+		// Two turns in the last second: at 2 per second the next one waits for the window...
+		let third: number | undefined;
+		void pacer.take().then(() => (third = clock.now()));
+		pacer.giveBack(unused);
+		await clock.advance(600);
+		// ...unless the unused one is given back: the third leaves one spacing after the second.
+		expect(third).toBe(1000);
+		expect(used.releasedAt).toBe(500);
+		expect(pacer.ageOf(used)).toBe(600);
+	});
+
+	it('work under way (priority) goes before turns still waited for by work that has not begun, each in the order asked', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(10, clock);
+		const order: string[] = [];
+		for (const name of ['a', 'b', 'c']) void pacer.take().then(() => order.push(name));
+		await clock.settle();
+		for (const name of ['x', 'y']) void pacer.take({ priority: true }).then(() => order.push(name));
+		await clock.advance(1000);
+		// "a" had its turn at once; the priority requests come next, then the rest in order.
+		expect(order).toEqual(['a', 'x', 'y', 'b', 'c']);
+	});
+
+	it('a cancelled wait rejects at once and takes no turn: the next one in line gets it (issue 17, point 11)', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(10, clock);
+		await pacer.take();
+		const controller = new AbortController();
+		const releasedAt: Record<string, number> = {};
+		const cancelled = pacer.take({ signal: controller.signal });
+		void pacer.take().then(() => (releasedAt.next = clock.now()));
+		controller.abort();
+		await expect(cancelled).rejects.toBeInstanceOf(PacerWaitCancelled);
+		await clock.advance(1000);
+		expect(releasedAt.next).toBe(100);
+		await expect(pacer.take({ signal: controller.signal })).rejects.toBeInstanceOf(PacerWaitCancelled);
 	});
 
 	it('never releases more than the current rate within a second, also after a stall', async () => {
