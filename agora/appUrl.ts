@@ -1,3 +1,5 @@
+import { DEFAULT_TOKEN_SOURCE, tokenSourceOf } from './tokenSource';
+
 /**
  * Where an Agora Chat app lives, from the credential's fields: `https://{host}/{org}/{app}`, or,
  * with Org Name and App Name left empty and an App ID (Token Source App ID + App Certificate),
@@ -14,10 +16,13 @@ export class AgoraCredentialInputError extends Error {
 	}
 }
 
+const PLAIN_HOST_ADVICE = 'Enter only the REST API domain from the Agora Console, e.g. a41.chat.agora.io';
+
 /**
  * Accepts what the Agora console shows ("a41.chat.agora.io") or an origin
  * ("https://a41.chat.agora.io", "http://127.0.0.1:4100"); anything with a path,
- * query, credentials or spaces is refused rather than guessed at.
+ * query, credentials or spaces is refused rather than guessed at. A refusal never repeats
+ * a user name, password, query or fragment: they may hold a secret.
  */
 export function parseAgoraOrigin(host: unknown): string {
 	const raw = typeof host === 'string' ? host.trim().replace(/\/+$/, '') : '';
@@ -34,21 +39,28 @@ export function parseAgoraOrigin(host: unknown): string {
 	} catch {
 		url = undefined;
 	}
+	// Anything between "//" and "@" is a user name or password, also where the URL parser gives up.
+	if ((url && (url.username !== '' || url.password !== '')) || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(withScheme)) {
+		const shownHost = url?.host ? `…@${url.host}` : 'user name and password before an @';
+		throw new AgoraCredentialInputError(
+			`The Host contains a user name or password (${shownHost}). ${PLAIN_HOST_ADVICE}: the node authenticates with the Token Source, never with a password in the Host.`,
+			'host',
+		);
+	}
+	if (url && (url.search !== '' || url.hash !== '')) {
+		throw new AgoraCredentialInputError(
+			`The Host "${url.origin}" has a ${url.search !== '' ? 'query (?…)' : 'fragment (#…)'} after it. ${PLAIN_HOST_ADVICE} (no path such as /org/app, no query).`,
+			'host',
+		);
+	}
 	const isPlainOrigin =
 		url !== undefined &&
 		(url.protocol === 'https:' || url.protocol === 'http:') &&
 		!/\s/.test(raw) &&
-		url.username === '' &&
-		url.password === '' &&
 		url.pathname === '/' &&
-		url.search === '' &&
-		url.hash === '' &&
 		!withScheme.slice(url.protocol.length + 2).includes('/');
 	if (!url || !isPlainOrigin) {
-		throw new AgoraCredentialInputError(
-			`The Host "${raw}" is not a plain host name. Enter only the REST API domain from the Agora Console, e.g. a41.chat.agora.io (no path such as /org/app, no query).`,
-			'host',
-		);
+		throw new AgoraCredentialInputError(`The Host "${raw}" is not a plain host name. ${PLAIN_HOST_ADVICE} (no path such as /org/app, no query).`, 'host');
 	}
 	return url.origin;
 }
@@ -70,7 +82,7 @@ export interface AgoraAppLocation {
 
 /** The App ID form needs the App ID, which only Token Source App ID + App Certificate holds. */
 function usesAppId(credentials: { tokenSource?: unknown }): boolean {
-	return (credentials.tokenSource || 'appCertificate') === 'appCertificate';
+	return tokenSourceOf(credentials) === 'appCertificate';
 }
 
 export function parseAgoraApp(credentials: {
@@ -110,5 +122,6 @@ export function agoraAppUrl(app: AgoraAppLocation): string {
  * The same URL as `agoraAppUrl`, as an n8n expression for declarative `baseURL`s (the
  * credential test). A test keeps the two in step.
  */
-export const AGORA_APP_URL_EXPRESSION =
-	"={{ (/^[a-z][a-z0-9+.-]*:\\/\\//i.test(String($credentials.host).trim()) ? '' : 'https://') + String($credentials.host).trim().replace(/\\/+$/, '') + (String($credentials.orgName || '').trim() === '' && String($credentials.appName || '').trim() === '' && ($credentials.tokenSource || 'appCertificate') === 'appCertificate' ? '/app-id/' + encodeURIComponent(String($credentials.appId || '').trim()) : '/' + encodeURIComponent(String($credentials.orgName || '').trim()) + '/' + encodeURIComponent(String($credentials.appName || '').trim())) }}";
+const TOKEN_SOURCE_EXPRESSION = `(['appToken', 'appCertificate', 'clientCredentials'].indexOf(String($credentials.tokenSource)) < 0 ? '${DEFAULT_TOKEN_SOURCE}' : String($credentials.tokenSource))`;
+
+export const AGORA_APP_URL_EXPRESSION = `={{ (/^[a-z][a-z0-9+.-]*:\\/\\//i.test(String($credentials.host).trim()) ? '' : 'https://') + String($credentials.host).trim().replace(/\\/+$/, '') + (String($credentials.orgName || '').trim() === '' && String($credentials.appName || '').trim() === '' && ${TOKEN_SOURCE_EXPRESSION} === 'appCertificate' ? '/app-id/' + encodeURIComponent(String($credentials.appId || '').trim()) : '/' + encodeURIComponent(String($credentials.orgName || '').trim()) + '/' + encodeURIComponent(String($credentials.appName || '').trim())) }}`;

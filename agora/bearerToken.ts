@@ -3,8 +3,9 @@ import type { ICredentialDataDecryptedObject, IHttpRequestHelper } from 'n8n-wor
 
 import { buildChatAppToken } from './accessToken2';
 import { AgoraCredentialInputError, agoraAppUrl, parseAgoraApp } from './appUrl';
+import { tokenSourceOf } from './tokenSource';
 
-export type TokenSource = 'appToken' | 'appCertificate' | 'clientCredentials';
+export type { TokenSource } from './tokenSource';
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 
@@ -112,7 +113,7 @@ export async function clientCredentialsToken(
 
 /** The token for `Authorization: Bearer`, whichever way the credential gets it. */
 export function bearerToken(credentials: ICredentialDataDecryptedObject): string {
-	const source = (credentials.tokenSource ?? 'appToken') as TokenSource;
+	const source = tokenSourceOf(credentials);
 	if (source === 'appCertificate') return appCertificateToken(credentials);
 	if (source === 'clientCredentials') {
 		const token = issuedTokens.get(clientCredentialsKey(credentials))?.token ?? text(credentials.accessToken);

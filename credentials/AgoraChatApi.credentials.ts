@@ -11,6 +11,7 @@ import type {
 import { AGORA_APP_URL_EXPRESSION, parseAgoraApp } from '../agora/appUrl';
 import { bearerToken, clientCredentialsToken, DEFAULT_TOKEN_TTL_SECONDS } from '../agora/bearerToken';
 import { DEFAULT_REQUESTS_PER_SECOND } from '../agora/requestBudget';
+import { DEFAULT_TOKEN_SOURCE, tokenSourceOf } from '../agora/tokenSource';
 
 /*
  * Names fixed by the product spec. Declared as constants because n8n's lint takes any field
@@ -61,7 +62,7 @@ export class AgoraChatApi implements ICredentialType {
 			displayName: 'Token Source',
 			name: TOKEN_SOURCE,
 			type: 'options',
-			default: 'appCertificate',
+			default: DEFAULT_TOKEN_SOURCE,
 			options: [
 				{
 					name: 'App ID + App Certificate (Recommended)',
@@ -159,7 +160,7 @@ export class AgoraChatApi implements ICredentialType {
 	 * by the node (see nodes/ChatGroup/shared/transport.ts), also once per process.
 	 */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		if (credentials.tokenSource !== 'clientCredentials') return {};
+		if (tokenSourceOf(credentials) !== 'clientCredentials') return {};
 		return { accessToken: await clientCredentialsToken(this.helpers, credentials) };
 	}
 

@@ -71,6 +71,19 @@ describe.each(sources)('token source %s', (source, credentialsFor) => {
 	});
 });
 
+describe('a credential saved without a Token Source (n8n leaves out values equal to their default)', () => {
+	it('uses the credential\'s own default, App ID + App Certificate, everywhere: the run and the credential test', async () => {
+		const { tokenSource, ...saved } = appCertificateCredentials(bed.emulator);
+		expect(tokenSource).toBe(bed.engine.credentialType.properties.find((property) => property.name === 'tokenSource')?.default);
+		bed.engine.useCredentials(saved);
+		bed.emulator.setAnnouncement(GROUP_ID, 'hello');
+		const { items, error } = await bed.engine.run({ resource: 'announcement', operation: 'get', groupId: GROUP_ID });
+		expect(error).toBeUndefined();
+		expect(items[0].json.announcement).toBe('hello');
+		expect(await bed.engine.testCredential(saved)).toEqual({ status: 'OK', message: 'Connection successful!' });
+	});
+});
+
 describe('a workflow scheduled today still runs in 30 days', () => {
 	afterEach(() => jest.restoreAllMocks());
 

@@ -19,6 +19,7 @@ import { agoraAppUrl, parseAgoraApp } from '../../../agora/appUrl';
 import { clientCredentialsKey, clientCredentialsToken, issuedTokenGeneration } from '../../../agora/bearerToken';
 import { DEFAULT_REQUESTS_PER_SECOND, pacerFor } from '../../../agora/requestBudget';
 import type { PacerTicket } from '../../../agora/requestBudget';
+import { tokenSourceOf } from '../../../agora/tokenSource';
 import { withGroupInPath } from './descriptions';
 import { AgoraAnswerFailure, describeAnswer, describeFailure, isRateLimited, isRetryable, isUncertain, toNodeError } from './errors';
 import type { AgoraAnswer, AgoraFailure, FailureContext } from './errors';
@@ -181,7 +182,7 @@ export interface AgoraApp {
 }
 
 function appOf(credentials: ICredentialDataDecryptedObject): AgoraApp {
-	const tokenSource = String(credentials.tokenSource ?? 'appToken');
+	const tokenSource = tokenSourceOf(credentials);
 	const perSecond = Number(credentials.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND);
 	return {
 		baseUrl: agoraAppUrl(parseAgoraApp(credentials)),
