@@ -6,7 +6,8 @@ import { announcementDescription } from './resources/announcement';
 import { sharedFileDescription } from './resources/sharedFile';
 import { groupIdField } from './shared/descriptions';
 import { retryOptions } from './shared/retryOptions';
-import { CREDENTIAL_TYPE, sendWithRetries } from './shared/transport';
+import { CREDENTIAL_TYPE } from './shared/agoraApp';
+import { sendWithRetries } from './shared/itemHook';
 
 // Each resource's description starts with its Operation selector.
 const [announcementOperation, ...announcementFields] = announcementDescription;

@@ -3,7 +3,7 @@ import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunction
 
 import { searchGroups } from '../ChatGroup/methods/listSearch';
 import { groupLocator } from '../ChatGroup/shared/descriptions';
-import { groupIdOf } from '../ChatGroup/shared/identifiers';
+import { checkIdentifier, groupIdOf } from '../ChatGroup/shared/identifiers';
 import { CREDENTIAL_TYPE, resolveApp } from '../ChatGroup/shared/transport';
 import { pollAnnouncementChanged } from './events/announcementChanged';
 import { pollNewSharedFiles } from './events/newSharedFile';
@@ -85,6 +85,7 @@ export class ChatGroupTrigger implements INodeType {
 				description: 'Pick the chat group to watch from the list, or enter its ID.',
 			});
 		}
+		checkIdentifier(this.getNode(), groupId, 'Group ID');
 		const pollEvent = event === 'announcementChanged' ? pollAnnouncementChanged : pollNewSharedFiles;
 		const target = async () => ({ groupId, subject: subjectKey((await resolveApp(this)).baseUrl, groupId) });
 		if (this.getMode() === 'manual') return await pollEvent.call(this, await target());

@@ -20,7 +20,7 @@ it('uploads exactly 10 MB from disk, byte for byte, with a declared Content-Leng
 	const [stored] = bed.emulator.listFiles(GROUP_ID);
 	expect(sha256(stored.bytes)).toBe(sha256(content));
 	expect(items[0].json).toMatchObject({ file_name: '报告 big.bin', file_size: 10 * MB });
-	const [request] = bed.emulator.requests;
+	const request = bed.emulator.requests.find((entry) => entry.operation === 'uploadFile')!;
 	expect(Number(request.headers['content-length'])).toBe(request.bodyBytes);
 	expect(request.headers['transfer-encoding']).toBeUndefined();
 });

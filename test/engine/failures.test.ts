@@ -188,7 +188,7 @@ describe('transient failures are retried', () => {
 		const stored = bed.emulator.listFiles(GROUP_ID);
 		expect(stored).toHaveLength(1);
 		expect(items[0].json).toMatchObject({ file_id: stored[0].fileId, file_name: 'notes.bin', file_size: content.length, group_id: GROUP_ID });
-		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['uploadFile', 'listFiles']);
+		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['listFiles', 'uploadFile', 'listFiles']);
 	});
 
 	it('a delete whose answer was lost: the retry\'s 404 means the file is gone, as asked', async () => {

@@ -127,7 +127,7 @@ describe('Shared File: Upload', () => {
 		expect(items).toHaveLength(1);
 		expect(items[0].json).toMatchObject({ file_id: stored.fileId, file_name: 'payload.bin', file_size: size, group_id: GROUP_ID });
 		expect(Object.keys(items[0].json).sort()).toEqual(['created', 'file_id', 'file_name', 'file_size', 'file_url', 'group_id']);
-		const [request] = bed.emulator.requests;
+		const request = bed.emulator.requests.find((entry) => entry.operation === 'uploadFile')!;
 		expect(request.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
 		expect(request.multipart).toMatchObject({ fieldName: 'file', fileName: 'payload.bin', contentType: 'application/octet-stream', size });
 	});

@@ -296,6 +296,33 @@ export class Engine {
 		this.nodeTypes.add(loader);
 	}
 
+	/**
+	 * A node type made up for a test workflow (`test.<name>`): it runs `step` with its input items
+	 * and passes them on, e.g. to change the world between two Agora Chat nodes of one execution.
+	 */
+	defineStepNode(name: string, step: (items: INodeExecutionData[]) => void | Promise<void>): string {
+		const type = `test.${name}`;
+		this.nodeTypes.temporary.set(type, {
+			description: {
+				displayName: name,
+				name,
+				group: ['transform'],
+				version: 1,
+				description: 'A step of a test workflow',
+				defaults: { name },
+				inputs: ['main'],
+				outputs: ['main'],
+				properties: [],
+			},
+			async execute(this: { getInputData(): INodeExecutionData[] }) {
+				const items = this.getInputData();
+				await step(items);
+				return [items];
+			},
+		} as unknown as INodeType);
+		return type;
+	}
+
 	get nodeDescription() {
 		return (this.nodeTypes.getByNameAndVersion(CHAT_GROUP_NODE_TYPE) as INodeType).description;
 	}

@@ -7,7 +7,7 @@ import { AgoraAnswerFailure, describeAnswer, describeFailure, isRetryable, isUnc
 import { fileNameFromContentDisposition, mimeTypeFromName, specificMimeType } from '../../nodes/ChatGroup/shared/fileNames';
 import { encodeFormFileName, multipartContentType, multipartFrame, newBoundary } from '../../nodes/ChatGroup/shared/multipart';
 import { retryOptions } from '../../nodes/ChatGroup/shared/retryOptions';
-import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../nodes/ChatGroup/shared/transport';
+import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../nodes/ChatGroup/shared/retryPolicy';
 
 const node: INode = {
 	id: 'n',
@@ -102,6 +102,15 @@ describe('failures', () => {
 		expect(describeFailure(Object.assign(new Error('timeout of 50ms exceeded'), { code: 'ECONNABORTED' })).kind).toBe('timeout');
 		expect(isUncertain({ kind: 'network', code: 'ECONNREFUSED' })).toBe(false);
 		expect(isUncertain({ kind: 'timeout' })).toBe(true);
+	});
+
+	it('one decision on 5xx (issue 17): 501 and 505 are final answers, neither retried nor "may have acted"; the other 5xx both', () => {
+		for (const status of [501, 505]) {
+			expect([status, isRetryable({ kind: 'http', status }), isUncertain({ kind: 'http', status })]).toEqual([status, false, false]);
+		}
+		for (const status of [500, 502, 503, 504, 520, 524]) {
+			expect([status, isRetryable({ kind: 'http', status }), isUncertain({ kind: 'http', status })]).toEqual([status, true, true]);
+		}
 	});
 
 	it('reads Retry-After as seconds or as a date', () => {

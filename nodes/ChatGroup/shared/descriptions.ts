@@ -1,23 +1,26 @@
-import type { IExecuteSingleFunctions, IHttpRequestOptions, INodeProperties } from 'n8n-workflow';
+import type { IExecuteSingleFunctions, INodeProperties } from 'n8n-workflow';
 
-import { FILE_URL_MODE, SHARED_FILE_URL_PATTERN } from './identifiers';
+import { FILE_URL_MODE, pathSegment, SHARED_FILE_URL_PATTERN } from './identifiers';
 import { readIdentifier } from './validation';
 
 /**
- * Request paths. The group id is filled in by the request hook every operation goes through
- * (`itemRequest`), as one encoded path segment whatever it holds: a `{{ }}` expression here
- * would be evaluated for every item, about 1 ms each in n8n 2.x's default (vm) expression engine.
+ * Request paths of the declarative operations. The ids are filled in by the request hook every
+ * operation goes through (`itemRequest`), each as one encoded path segment whatever it holds
+ * (see `pathSegment`): a `{{ }}` expression here would be evaluated for every item, about 1 ms
+ * each in n8n 2.x's default (vm) expression engine, and could not refuse "." or "..".
  */
 const GROUP_ID_SEGMENT = '{groupId}';
+const FILE_ID_SEGMENT = '{fileId}';
 
-export const announcementPath = `/chatgroups/${GROUP_ID_SEGMENT}/announcement`;
-export const sharedFilesPath = `/chatgroups/${GROUP_ID_SEGMENT}/share_files`;
-/** The File field's preSend appends the file id, read from whichever mode the user chose. */
-export const sharedFilePath = `/chatgroups/${GROUP_ID_SEGMENT}/share_files/`;
+export const announcementRoute = `/chatgroups/${GROUP_ID_SEGMENT}/announcement`;
+export const sharedFilesRoute = `/chatgroups/${GROUP_ID_SEGMENT}/share_files`;
+export const sharedFileRoute = `/chatgroups/${GROUP_ID_SEGMENT}/share_files/${FILE_ID_SEGMENT}`;
 
-/** The request's path with this item's group id in it (the locator's value, or an older workflow's plain string). */
-export function withGroupInPath(context: IExecuteSingleFunctions, url: string | undefined): string | undefined {
-	return url?.replace(GROUP_ID_SEGMENT, () => encodeURIComponent(readIdentifier(context, 'groupId')));
+/** The route with this item's group and file ids in it (from whichever locator mode, or an older workflow's plain string). */
+export function withIdsInPath(context: IExecuteSingleFunctions, url: string | undefined): string | undefined {
+	return url
+		?.replace(GROUP_ID_SEGMENT, () => pathSegment(readIdentifier(context, 'groupId'), 'Group ID'))
+		.replace(FILE_ID_SEGMENT, () => pathSegment(readIdentifier(context, 'fileId'), 'File ID'));
 }
 
 export const GROUP_SEARCH_METHOD = 'searchGroups';
@@ -56,11 +59,6 @@ export function groupLocator(overrides: Partial<INodeProperties> = {}): INodePro
 }
 
 export const groupIdField: INodeProperties = groupLocator();
-
-/** Builds the file's path from the File field, so that a `file_url` names the same file as its ID. */
-async function appendFileId(this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-	return { ...requestOptions, url: `${requestOptions.url}${encodeURIComponent(readIdentifier(this, 'fileId'))}` };
-}
 
 export function fileIdField(operation: string): INodeProperties {
 	return {
@@ -103,6 +101,5 @@ export function fileIdField(operation: string): INodeProperties {
 				],
 			},
 		],
-		routing: { send: { preSend: [appendFileId] } },
 	};
 }

@@ -78,6 +78,8 @@ export interface FailureContext {
 	groupId?: string;
 	fileId?: string;
 	attempts?: number;
+	/** Set when retrying ended because Max Total Retry Wait (seconds) was up. */
+	retryWindowSeconds?: number;
 }
 
 interface ErrorLike {
@@ -162,7 +164,7 @@ const NETWORK_CODES = new Set([
 	'ERR_STREAM_PREMATURE_CLOSE',
 	'INCOMPLETE_DOWNLOAD',
 ]);
-const OWN_INPUT_ERRORS = new Set(['AgoraCredentialInputError', 'AgoraTokenInputError']);
+const OWN_INPUT_ERRORS = new Set(['AgoraCredentialInputError', 'AgoraTokenInputError', 'AgoraIdentifierError']);
 
 /** The deepest error in the chain: the one that says what really happened. */
 function rootError(chain: ErrorLike[]): Error | undefined {
@@ -203,12 +205,21 @@ export function describeFailure(error: unknown): AgoraFailure {
 	return { kind: 'other', code, message: original?.message ?? String(error), original };
 }
 
-/** Transient by the API's own account: rate limit (not quota), 5xx, lost connections. */
+/**
+ * A server error that may pass (so it is retried) and may come after the service acted (so an
+ * upload looks for its file first): every 5xx but 501 Not Implemented and 505 HTTP Version Not
+ * Supported, which are the same answer every time and come before anything is done.
+ */
+function isTransientServerError(status: number | undefined): boolean {
+	return status !== undefined && status >= 500 && status <= 599 && status !== 501 && status !== 505;
+}
+
+/** Transient by the API's own account: rate limit (not quota), server errors, lost connections. */
 export function isRetryable(failure: AgoraFailure): boolean {
 	if (failure.kind === 'timeout' || failure.kind === 'network') return true;
-	if (failure.kind !== 'http' || failure.status === undefined) return false;
+	if (failure.kind !== 'http') return false;
 	if (failure.status === 429) return failure.error !== 'resource_limited';
-	return failure.status === 500 || failure.status === 502 || failure.status === 503 || failure.status === 504;
+	return isTransientServerError(failure.status);
 }
 
 /** The service's "slow down": the pacer of the app key backs off on it. */
@@ -217,13 +228,20 @@ export function isRateLimited(failure: AgoraFailure): boolean {
 }
 
 /**
- * Whether the service may have acted on the request although no success came back: a 5xx
- * (a gateway answers when the service behind it may have finished), a reset, a timeout.
+ * Whether the service may have acted on the request although no success came back: a transient
+ * server error (a gateway answers when the service behind it may have finished), a reset, a timeout.
  */
 export function isUncertain(failure: AgoraFailure): boolean {
 	if (failure.kind === 'timeout') return true;
-	if (failure.kind === 'http') return failure.status !== undefined && failure.status >= 500;
+	if (failure.kind === 'http') return isTransientServerError(failure.status);
 	return failure.kind === 'network' && failure.code !== 'ECONNREFUSED' && failure.code !== 'ENOTFOUND' && failure.code !== 'EAI_AGAIN';
+}
+
+/** " The node tried N times." and, when Max Total Retry Wait ended the retries, how long that was. */
+function triedText(context: FailureContext): string {
+	if (!context.attempts || context.attempts <= 1) return '';
+	const window = context.retryWindowSeconds === undefined ? '' : ` in ${context.retryWindowSeconds} s (Max Total Retry Wait)`;
+	return ` The node tried ${context.attempts} times${window}.`;
 }
 
 function quoted(value: string | undefined): string {
@@ -233,7 +251,7 @@ function quoted(value: string | undefined): string {
 function describeHttp(failure: AgoraFailure, context: FailureContext): string {
 	const { status, error } = failure;
 	const group = quoted(context.groupId);
-	const retried = context.attempts && context.attempts > 1 ? ` The node tried ${context.attempts} times.` : '';
+	const retried = triedText(context);
 	if (status === 401) {
 		return 'The service refused the token. Check the credential: an App Token expires within 24 hours (use App ID + App Certificate so the node makes a fresh token for every run), and the Host must be your project\'s own REST API domain: a token is refused by another data center with this same error.';
 	}
@@ -279,7 +297,7 @@ function transportMessage(failure: AgoraFailure): string {
 }
 
 function transportDescription(failure: AgoraFailure, context: FailureContext): string {
-	const retried = context.attempts && context.attempts > 1 ? ` The node tried ${context.attempts} times.` : '';
+	const retried = triedText(context);
 	if (failure.kind === 'timeout') {
 		return `No answer arrived within the Timeout set in the node's Request Options.${retried} Raise the Timeout or try again later.`;
 	}
@@ -325,4 +343,22 @@ function nodeErrorFor(node: INode, failure: AgoraFailure, context: FailureContex
 		description: transportDescription(failure, context),
 		itemIndex,
 	});
+}
+
+/**
+ * The error as one item sees it: a copy, never the error itself, which other items may share (a
+ * failed list read reaches every item waiting for it). The copy carries this item's index, and
+ * `label` appended to its message.
+ */
+export function errorForItem<T extends Error>(error: T, itemIndex: number, label = ''): T {
+	const copy = Object.create(Object.getPrototypeOf(error) as object, Object.getOwnPropertyDescriptors(error)) as T & { context?: object };
+	const context = (error as { context?: unknown }).context;
+	if (context && typeof context === 'object') copy.context = { ...context, itemIndex };
+	if (label && !error.message.endsWith(label)) {
+		copy.message = `${error.message}${label}`;
+		if (typeof error.stack === 'string') copy.stack = error.stack.replace(error.message, copy.message);
+	}
+	const failure = failureOfNodeError.get(error);
+	if (failure) failureOfNodeError.set(copy, failure);
+	return copy;
 }

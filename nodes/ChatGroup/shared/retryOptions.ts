@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-/** n8n merges these (defaults as DEFAULT_RETRY_POLICY in transport.ts) into the Request Options it gives every declarative node (timeout, batching, proxy). */
+/** n8n merges these (defaults as DEFAULT_RETRY_POLICY in retryPolicy.ts) into the Request Options it gives every declarative node (timeout, batching, proxy). */
 export const retryOptions: INodeProperties = {
 	displayName: 'Request Options',
 	name: 'requestOptions',
@@ -23,7 +23,8 @@ export const retryOptions: INodeProperties = {
 			type: 'number',
 			typeOptions: { minValue: 0 },
 			default: 60,
-			description: 'The longest time one item may spend waiting between retries in all, its look-ups (such as an upload\'s search for its file) included',
+			description:
+				'How long after an item\'s first attempt a retry may still begin (wall time: slow attempts and the item\'s look-ups, such as an upload\'s search for its file, count too). Every retry ends within it.',
 		},
 	],
 };

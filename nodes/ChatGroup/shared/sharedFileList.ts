@@ -6,12 +6,15 @@
  * Within one execution a group is listed once (single-flight: items in flight share one
  * read), and what the execution itself uploads or deletes is applied to that copy, so later
  * items see it. Per process only and bounded: n8n may run each execution in another worker.
+ * A read is as recent as the moment its first page (the newest files) was asked for.
  */
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject } from 'n8n-workflow';
 
 import { agoraJson, appBaseUrl } from './appRequest';
 import type { AgoraContext } from './appRequest';
+import { groupScope, inOrder } from './executionOrder';
+import { sharedFilesPath } from './paths';
 
 /** A shared file as the list endpoint describes it. */
 export interface SharedFile {
@@ -77,10 +80,6 @@ function toSharedFile(entry: IDataObject): SharedFile {
 	};
 }
 
-function filesPath(groupId: string): string {
-	return `/chatgroups/${encodeURIComponent(groupId)}/share_files`;
-}
-
 function repeatedPageError(context: AgoraContext, groupId: string, pageNumber: number): NodeOperationError {
 	return new NodeOperationError(
 		context.getNode(),
@@ -93,24 +92,54 @@ function repeatedPageError(context: AgoraContext, groupId: string, pageNumber: n
 }
 
 /**
+ * The service's clock against this process's, per app: the service time of an answer minus the
+ * local time it arrived, a lower bound of the true difference (the answer was written before it
+ * arrived). The upload's recovery uses it to tell its own file from an earlier one.
+ */
+const serviceClockOffsets = new Map<string, number>();
+const MAX_TRACKED_CLOCKS = 100;
+/** A service time further off than this is not a clock but a placeholder (a proxy's, a stub's): not used. */
+const MAX_PLAUSIBLE_OFFSET_MS = 24 * 60 * 60 * 1000;
+
+function noteServiceClock(baseUrl: string, serviceTime: unknown, arrivedAt: number): void {
+	if (typeof serviceTime !== 'number' || !Number.isFinite(serviceTime) || Math.abs(serviceTime - arrivedAt) > MAX_PLAUSIBLE_OFFSET_MS) return;
+	serviceClockOffsets.delete(baseUrl);
+	serviceClockOffsets.set(baseUrl, serviceTime - arrivedAt);
+	while (serviceClockOffsets.size > MAX_TRACKED_CLOCKS) serviceClockOffsets.delete(serviceClockOffsets.keys().next().value as string);
+}
+
+/** At least how far the service's clock is ahead of this process's (negative: behind), if an answer told it. */
+export async function serviceClockOffset(context: AgoraContext): Promise<number | undefined> {
+	return serviceClockOffsets.get(await appBaseUrl(context));
+}
+
+/**
  * The group's files page by page, newest first, ending after the first short page (the API's
  * only sign of the end), or after the most pages a group can fill (10,000 files). A service
  * that ignores `pagenum` (the same full page twice) ends with an error instead of a loop.
+ * `onFirstPageSent` is called as the first page's request leaves (again if it is retried).
  */
 export async function* sharedFilePages(
 	context: AgoraContext,
 	groupId: string,
 	pageSize: number = MAX_PAGE_SIZE,
+	onFirstPageSent?: () => void,
+	behindWaitingItems = false,
 ): AsyncGenerator<SharedFile[]> {
 	const maxPages = Math.ceil(MAX_GROUP_FILES / pageSize);
+	const url = sharedFilesPath(groupId);
+	const baseUrl = await appBaseUrl(context);
 	let previousIds: string | undefined;
 	for (let pageNumber = 1; pageNumber <= maxPages; pageNumber++) {
 		const envelope = await agoraJson(context, {
 			method: 'GET',
-			url: filesPath(groupId),
+			url,
 			qs: { pagenum: pageNumber, pagesize: pageSize },
 			groupId,
+			onSend: pageNumber === 1 ? onFirstPageSent : undefined,
+			behindWaitingItems,
 		});
+		noteServiceClock(baseUrl, envelope?.timestamp, Date.now());
 		const data = envelope?.data;
 		const files = Array.isArray(data) ? (data as IDataObject[]).map(toSharedFile) : [];
 		const ids = files.map((file) => file.file_id).join('\n');
@@ -122,22 +151,18 @@ export async function* sharedFilePages(
 }
 
 interface CachedList {
-	/** The last complete read, newest first. */
+	/** The last complete read, newest first, and when its first page was asked for (ms since the epoch). */
 	read?: SharedFile[];
-	readStartedAt: number;
+	readAsOf: number;
 	inFlight?: Promise<SharedFile[]>;
-	inFlightStartedAt: number;
+	/** When the read in flight asked for its first page; undefined while that request waits for its turn. */
+	inFlightAsOf?: number;
 	/** What this execution uploaded (or found it had stored) and deleted: applied over every read. */
 	added: Map<string, SharedFile>;
 	removed: Set<string>;
 }
 
 const cachedLists = new Map<string, CachedList>();
-
-async function listKey(context: AgoraContext, groupId: string): Promise<{ key: string; scoped: boolean }> {
-	const executionId = String(context.getExecutionId() ?? '');
-	return { key: `${executionId}\n${await appBaseUrl(context)}\n${groupId}`, scoped: executionId !== '' };
-}
 
 /** Drops the least recently used lists (never the one just used) until both bounds hold. */
 function evictBeyondBounds(): void {
@@ -158,16 +183,16 @@ function touch(key: string, list: CachedList): void {
 }
 
 async function cachedList(context: AgoraContext, groupId: string): Promise<{ key: string; list: CachedList; scoped: boolean }> {
-	const { key, scoped } = await listKey(context, groupId);
-	const list = cachedLists.get(key) ?? { readStartedAt: 0, inFlightStartedAt: 0, added: new Map(), removed: new Set() };
+	const { key, inExecution } = await groupScope(context, groupId);
+	const list = cachedLists.get(key) ?? { readAsOf: 0, added: new Map(), removed: new Set() };
 	touch(key, list);
-	return { key, list, scoped };
+	return { key, list, scoped: inExecution };
 }
 
-async function readAllPages(context: AgoraContext, groupId: string): Promise<SharedFile[]> {
+async function readAllPages(context: AgoraContext, groupId: string, onFirstPageSent: () => void, behindWaitingItems: boolean): Promise<SharedFile[]> {
 	// A file uploaded while paging shifts the pages: it may then be seen twice.
 	const files = new Map<string, SharedFile>();
-	for await (const page of sharedFilePages(context, groupId)) {
+	for await (const page of sharedFilePages(context, groupId, MAX_PAGE_SIZE, onFirstPageSent, behindWaitingItems)) {
 		for (const file of page) if (!files.has(file.file_id)) files.set(file.file_id, file);
 	}
 	return [...files.values()];
@@ -182,9 +207,10 @@ function withChanges(list: CachedList, read: SharedFile[]): SharedFile[] {
 
 export interface ReadSharedFilesOptions {
 	/**
-	 * Read from the service, not this execution's copy: the list must have been read after
-	 * this moment (ms since the epoch; `true` = now). Callers in flight at once still share
-	 * one read. Upload's recovery uses it; a trigger's poll should too.
+	 * Read from the service, not this execution's copy: the list's first page must have been asked
+	 * for at or after this moment (ms since the epoch; `true` = now). A read in flight that asked
+	 * for its first page by then (or has not yet) is shared. Upload's recovery uses it, and its
+	 * read waits behind the items still waiting for their first turn, so that one read serves them.
 	 */
 	fresh?: boolean | number;
 	/**
@@ -193,6 +219,13 @@ export interface ReadSharedFilesOptions {
 	 * reuse a read this recent (ms), e.g. while the user types.
 	 */
 	maxAgeMs?: number;
+}
+
+/** The read in flight, if it is recent enough for `freshSince` (its first page not asked for before it). */
+function sharableRead(list: CachedList, freshSince: number | undefined): Promise<SharedFile[]> | undefined {
+	if (!list.inFlight) return undefined;
+	if (freshSince === undefined || list.inFlightAsOf === undefined || list.inFlightAsOf >= freshSince) return list.inFlight;
+	return undefined;
 }
 
 /**
@@ -209,24 +242,28 @@ export async function readSharedFiles(
 	const now = Date.now();
 	const freshSince = options.fresh === true ? now : typeof options.fresh === 'number' ? options.fresh : undefined;
 	const maxAgeMs = options.maxAgeMs ?? (scoped ? SCOPED_MAX_AGE_MS : 0);
-	if (list.read && list.readStartedAt >= (freshSince ?? now - maxAgeMs) && (freshSince !== undefined || maxAgeMs > 0)) {
+	if (list.read && list.readAsOf >= (freshSince ?? now - maxAgeMs) && (freshSince !== undefined || maxAgeMs > 0)) {
 		return withChanges(list, list.read);
 	}
-	// A read in flight is always current enough, unless one that began later is asked for.
-	let inFlight = list.inFlight;
-	if (!inFlight || list.inFlightStartedAt < (freshSince ?? -Infinity)) {
-		const startedAt = now;
-		const reading = readAllPages(context, groupId).then((read) => {
-			if (startedAt >= list.readStartedAt) {
+	let inFlight = sharableRead(list, freshSince);
+	if (!inFlight) {
+		let asOf: number | undefined;
+		const onFirstPageSent = () => {
+			asOf = Date.now();
+			if (list.inFlight === reading) list.inFlightAsOf = asOf;
+		};
+		const reading: Promise<SharedFile[]> = readAllPages(context, groupId, onFirstPageSent, freshSince !== undefined).then((read) => {
+			const readAsOf = asOf ?? now;
+			if (readAsOf >= list.readAsOf) {
 				list.read = read;
-				list.readStartedAt = startedAt;
+				list.readAsOf = readAsOf;
 				touch(key, list);
 			}
 			return read;
 		});
 		inFlight = reading;
 		list.inFlight = reading;
-		list.inFlightStartedAt = startedAt;
+		list.inFlightAsOf = undefined;
 		// A failed read is not kept: the next caller tries again.
 		void reading
 			.catch(() => undefined)
@@ -237,10 +274,16 @@ export async function readSharedFiles(
 	return withChanges(list, await inFlight);
 }
 
-/** This execution's copy of the list, if it holds one (nothing is read). */
+/**
+ * This execution's copy of the list, if it holds one recent enough (its age limit, 10 minutes) or
+ * is reading it; nothing is read here.
+ */
 export async function knownSharedFiles(context: AgoraContext, groupId: string): Promise<SharedFile[] | undefined> {
-	const { list } = await cachedList(context, groupId);
-	return list.read ? withChanges(list, list.read) : undefined;
+	const { list, scoped } = await cachedList(context, groupId);
+	const inFlight = sharableRead(list, undefined);
+	if (inFlight) return withChanges(list, await inFlight);
+	if (!scoped || !list.read || list.readAsOf < Date.now() - SCOPED_MAX_AGE_MS) return undefined;
+	return withChanges(list, list.read);
 }
 
 /** An upload of this execution: later items see the file, and no other item can claim it as its own. */
@@ -261,24 +304,15 @@ export async function isClaimedFile(context: AgoraContext, groupId: string, file
 /** A deletion of this execution: later items no longer see the file. */
 export async function recordDeletedFile(context: AgoraContext, groupId: string, fileId: string): Promise<void> {
 	const { list } = await cachedList(context, groupId);
+	list.added.delete(fileId);
 	list.removed.add(fileId);
 }
-
-const nameLocks = new Map<string, Promise<unknown>>();
 
 /**
  * Runs `task` after every earlier task of this execution for the same group and file name
  * (case-insensitive) has finished, so two items with one name never upload side by side.
  */
 export async function withFileNameLock<T>(context: AgoraContext, groupId: string, fileName: string, task: () => Promise<T>): Promise<T> {
-	const { key } = await listKey(context, groupId);
-	const lockKey = `${key}\n${comparableName(fileName)}`;
-	const previous = nameLocks.get(lockKey) ?? Promise.resolve();
-	const current = previous.catch(() => undefined).then(task);
-	nameLocks.set(lockKey, current);
-	try {
-		return await current;
-	} finally {
-		if (nameLocks.get(lockKey) === current) nameLocks.delete(lockKey);
-	}
+	const { key } = await groupScope(context, groupId);
+	return await inOrder(`${key}\nfile name\n${comparableName(fileName)}`, task);
 }

@@ -1,19 +1,20 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteSingleFunctions } from 'n8n-workflow';
 
-import { FILE_URL_MODE, fileIdOf, groupIdOf, identifierValue, parseSharedFileUrl } from './identifiers';
+import { errorForItem } from './errors';
+import { FILE_URL_MODE, fileIdOf, groupIdOf, identifierRefusal, identifierValue, parseSharedFileUrl } from './identifiers';
+import type { IdentifierField } from './identifiers';
 
 /**
- * With several input items, the message of the error that stops the node says which one failed
- * (n8n counts from 0). Under Continue On Fail the error item is paired with its input instead.
+ * The error as this item reports it: a copy of `error` (which other items may share) with this
+ * item's index, and, with several input items and without Continue On Fail, its label in the
+ * message (n8n counts from 0). Under Continue On Fail the error item is paired with its input instead.
  */
 export function nameItemInError<T extends Error>(context: IExecuteSingleFunctions, error: T): T {
-	if (context.continueOnFail()) return error;
 	const itemIndex = context.getItemIndex();
+	if (context.continueOnFail()) return errorForItem(error, itemIndex);
 	const itemCount = context.getWorkflowDataProxy(itemIndex).$input.all().length;
-	const label = ` [item ${itemIndex}]`;
-	if (itemCount > 1 && !error.message.endsWith(label)) error.message += label;
-	return error;
+	return errorForItem(error, itemIndex, itemCount > 1 ? ` [item ${itemIndex}]` : '');
 }
 
 /** A refusal before sending, shown to the user as it is (message and what to do). */
@@ -33,23 +34,21 @@ export function readIdentifier(context: IExecuteSingleFunctions, name: 'groupId'
 	return name === 'groupId' ? groupIdOf(value) : fileIdOf(value);
 }
 
-/** Every operation needs a group; download and delete also a file. Blank ids never leave the node. */
+function requireIdentifier(context: IExecuteSingleFunctions, name: 'groupId' | 'fileId', field: IdentifierField): void {
+	const refusal = identifierRefusal(readIdentifier(context, name), field);
+	if (refusal) throw inputError(context, refusal.message, refusal.hint);
+}
+
+/**
+ * Every operation needs a group; download and delete also a file. Ids that cannot be one URL
+ * path segment (empty, ".", "..") never leave the node.
+ */
 export function requireIdentifiers(context: IExecuteSingleFunctions): void {
-	if (!readIdentifier(context, 'groupId')) {
-		throw inputError(
-			context,
-			'The Group ID is empty',
-			'Enter the ID of the chat group, or map it from a previous node with an expression. If it is mapped, check that the input item has a value for it.',
-		);
-	}
+	requireIdentifier(context, 'groupId', 'Group ID');
 	const operation = context.getNodeParameter('operation', '') as string;
-	if (operation === 'download' || operation === 'delete') requireFileOfGroup(context);
-	if ((operation === 'download' || operation === 'delete') && !readIdentifier(context, 'fileId')) {
-		throw inputError(
-			context,
-			'The File ID is empty',
-			'Enter the ID of the shared file (file_id from Shared File > Get Many or Upload), or check the expression that maps it.',
-		);
+	if (operation === 'download' || operation === 'delete') {
+		requireFileOfGroup(context);
+		requireIdentifier(context, 'fileId', 'File ID');
 	}
 }
 

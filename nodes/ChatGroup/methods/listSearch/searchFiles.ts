@@ -1,7 +1,7 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
-import { groupIdOf } from '../../shared/identifiers';
+import { checkIdentifier, groupIdOf } from '../../shared/identifiers';
 import { readSharedFiles, type SharedFile } from '../../shared/sharedFileList';
 import { loadForList } from './loadError';
 
@@ -52,7 +52,10 @@ export async function searchFiles(
 	const groupFiles = await loadForList(
 		this,
 		`the files of group "${groupId}"`,
-		async () => await readSharedFiles(this, groupId, needle || paginationToken ? { maxAgeMs: REUSE_WHILE_BROWSING_MS } : {}),
+		async () => {
+			checkIdentifier(this.getNode(), groupId, 'Group ID');
+			return await readSharedFiles(this, groupId, needle || paginationToken ? { maxAgeMs: REUSE_WHILE_BROWSING_MS } : {});
+		},
 	);
 	// Newest first, as the shared list keeps them.
 	const files = needle ? groupFiles.filter((file) => file.file_name.toLowerCase().includes(needle)) : groupFiles;

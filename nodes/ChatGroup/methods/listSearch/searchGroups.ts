@@ -1,6 +1,7 @@
 import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
-import { agoraRequest, DEFAULT_RETRY_POLICY, RetryBudget } from '../../shared/transport';
+import { DEFAULT_RETRY_POLICY, RetryBudget } from '../../shared/retryPolicy';
+import { agoraRequest } from '../../shared/sendAndJudge';
 import { loadForList } from './loadError';
 
 /** The service's largest page of groups. */

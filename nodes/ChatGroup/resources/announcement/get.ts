@@ -1,7 +1,7 @@
 import type { INodePropertyOptions } from 'n8n-workflow';
 
-import { announcementPath } from '../../shared/descriptions';
-import { singleResult } from '../../shared/transport';
+import { announcementRoute } from '../../shared/descriptions';
+import { singleResult } from '../../shared/itemHook';
 import { readIdentifier } from '../../shared/validation';
 
 export const getAnnouncementOperation: INodePropertyOptions = {
@@ -10,7 +10,7 @@ export const getAnnouncementOperation: INodePropertyOptions = {
 	action: 'Get the announcement of a group',
 	description: 'Get the announcement of a chat group',
 	routing: {
-		request: { method: 'GET', url: announcementPath },
+		request: { method: 'GET', url: announcementRoute },
 		send: { paginate: true },
 		output: {
 			postReceive: [

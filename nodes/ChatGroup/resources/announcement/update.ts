@@ -10,8 +10,10 @@ import type {
 } from 'n8n-workflow';
 
 import { agoraJson } from '../../shared/appRequest';
-import { announcementPath } from '../../shared/descriptions';
-import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/transport';
+import { announcementRoute } from '../../shared/descriptions';
+import { groupScope, inOrder } from '../../shared/executionOrder';
+import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/itemHook';
+import { announcementPath } from '../../shared/paths';
 import { inputError, readIdentifier } from '../../shared/validation';
 
 /**
@@ -40,8 +42,24 @@ async function checkAnnouncementLength(
 }
 
 /**
- * With Only If Changed the announcement is read first, and an equal text is not written
- * again (a daily schedule then writes only when the text changed).
+ * Per execution and group, the announcement as this execution last saw it (read, or written by an
+ * earlier item), so that each item of the run compares with what the one before it left. Bounded.
+ */
+const MAX_KNOWN_ANNOUNCEMENTS = 1000;
+const knownAnnouncements = new Map<string, string>();
+
+function remember(scope: string, text: string | undefined): void {
+	knownAnnouncements.delete(scope);
+	if (text === undefined) return;
+	knownAnnouncements.set(scope, text);
+	while (knownAnnouncements.size > MAX_KNOWN_ANNOUNCEMENTS) knownAnnouncements.delete(knownAnnouncements.keys().next().value as string);
+}
+
+/**
+ * With Only If Changed the announcement is read first, and an equal text is not written again
+ * (a daily schedule then writes only when the text changed). Items of one run for the same group
+ * are compared and written in item order, each with the text the item before it left: the group
+ * is read once per run.
  */
 async function updateAnnouncement(
 	this: IExecutePaginationFunctions,
@@ -49,13 +67,28 @@ async function updateAnnouncement(
 ): Promise<INodeExecutionData[]> {
 	const { onlyIfChanged } = this.getNodeParameter('options', {}) as { onlyIfChanged?: boolean };
 	const groupId = readIdentifier(this, 'groupId');
-	if (onlyIfChanged) {
-		const current = await agoraJson(this, { method: 'GET', url: `/chatgroups/${encodeURIComponent(groupId)}/announcement`, groupId, operation: 'get' });
-		const currentText = (current?.data as IDataObject | undefined)?.announcement ?? '';
-		if (currentText === this.getNodeParameter('announcement', '')) return [pairedWith(this, { groupId, result: true, changed: false })];
-	}
-	const items = await withRetries(this, async () => await this.makeRoutingRequest(requestData));
-	return onlyIfChanged ? items.map((item) => ({ ...item, json: { ...item.json, changed: true } })) : items;
+	const text = this.getNodeParameter('announcement', '') as string;
+	const { key: scope } = await groupScope(this, groupId);
+	const write = async () => {
+		// Unknown until the write is answered: a failed one may or may not have changed the text.
+		remember(scope, undefined);
+		const items = await withRetries(this, async () => await this.makeRoutingRequest(requestData));
+		remember(scope, text);
+		return items;
+	};
+	if (!onlyIfChanged) return await write();
+	return await inOrder(`${scope}\nannouncement`, async () => {
+		let current = knownAnnouncements.get(scope);
+		if (current === undefined) {
+			const answer = await agoraJson(this, { method: 'GET', url: announcementPath(groupId), groupId, operation: 'get' });
+			const read = (answer?.data as IDataObject | undefined)?.announcement;
+			current = typeof read === 'string' ? read : '';
+			remember(scope, current);
+		}
+		if (current === text) return [pairedWith(this, { groupId, result: true, changed: false })];
+		const items = await write();
+		return items.map((item) => ({ ...item, json: { ...item.json, changed: true } }));
+	});
 }
 
 export const updateAnnouncementOperation: INodePropertyOptions = {
@@ -64,7 +97,7 @@ export const updateAnnouncementOperation: INodePropertyOptions = {
 	action: 'Update the announcement of a group',
 	description: 'Replace the announcement of a chat group',
 	routing: {
-		request: { method: 'POST', url: announcementPath },
+		request: { method: 'POST', url: announcementRoute },
 		send: { paginate: true, preSend: [checkAnnouncementLength] },
 		operations: { pagination: itemRequest(updateAnnouncement) },
 		output: {

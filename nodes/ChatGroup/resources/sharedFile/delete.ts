@@ -6,14 +6,16 @@ import type {
 	INodePropertyOptions,
 } from 'n8n-workflow';
 
-import { fileIdField, sharedFilePath } from '../../shared/descriptions';
+import { fileIdField, sharedFileRoute } from '../../shared/descriptions';
 import { describeFailure } from '../../shared/errors';
-import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/transport';
+import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/itemHook';
+import { recordDeletedFile } from '../../shared/sharedFileList';
 import { readIdentifier } from '../../shared/validation';
 
 /**
  * A retry after a lost answer may find the file gone: the first attempt deleted it. That 404
- * is the success the user asked for, not an error.
+ * is the success the user asked for, not an error. The deletion is applied to the execution's
+ * list of the group, so later items and nodes of the run no longer see the file.
  */
 async function deleteOnce(
 	this: IExecutePaginationFunctions,
@@ -27,7 +29,7 @@ async function deleteOnce(
 			result: true,
 		}),
 	];
-	return await withRetries(
+	const deleted = await withRetries(
 		this,
 		async () =>
 			await this.makeRoutingRequest(requestData).catch((error: Error) => {
@@ -41,6 +43,8 @@ async function deleteOnce(
 			},
 		},
 	);
+	await recordDeletedFile(this, readIdentifier(this, 'groupId'), readIdentifier(this, 'fileId'));
+	return deleted;
 }
 
 export const deleteSharedFileOperation: INodePropertyOptions = {
@@ -49,7 +53,7 @@ export const deleteSharedFileOperation: INodePropertyOptions = {
 	action: 'Delete a shared file of a group',
 	description: 'Delete a shared file from a chat group',
 	routing: {
-		request: { method: 'DELETE', url: sharedFilePath },
+		request: { method: 'DELETE', url: sharedFileRoute },
 		send: { paginate: true },
 		operations: { pagination: itemRequest(deleteOnce) },
 		output: { postReceive: [singleResult((data) => data)] },

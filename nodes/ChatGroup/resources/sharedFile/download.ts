@@ -9,11 +9,11 @@ import type {
 	INodePropertyOptions,
 } from 'n8n-workflow';
 
-import { fileIdField, sharedFilePath } from '../../shared/descriptions';
+import { fileIdField, sharedFileRoute } from '../../shared/descriptions';
 import { fileExtension, storeDownloadedBody } from '../../shared/downloadedFile';
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
+import { itemRequest, withRetries } from '../../shared/itemHook';
 import { readSharedFiles } from '../../shared/sharedFileList';
-import { itemRequest, withRetries } from '../../shared/transport';
 import { readIdentifier } from '../../shared/validation';
 
 function readIds(context: IExecuteSingleFunctions): { groupId: string; fileId: string } {
@@ -95,7 +95,7 @@ export const downloadSharedFileOperation: INodePropertyOptions = {
 	routing: {
 		request: {
 			method: 'GET',
-			url: sharedFilePath,
+			url: sharedFileRoute,
 			encoding: 'stream',
 			json: false,
 			// Uncompressed, so that Content-Length is the file's own length.

@@ -1,9 +1,9 @@
 import type { IDataObject, IExecutePaginationFunctions, IExecuteSingleFunctions, INodeExecutionData, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import { sharedFilesPath } from '../../shared/descriptions';
+import { sharedFilesRoute } from '../../shared/descriptions';
+import { itemRequest, pairedWith } from '../../shared/itemHook';
 import { fileNameMatcher, knownSharedFiles, MAX_PAGE_SIZE, pageSizeFor, readSharedFiles, sharedFilePages } from '../../shared/sharedFileList';
 import type { SharedFile } from '../../shared/sharedFileList';
-import { itemRequest, pairedWith } from '../../shared/transport';
 import { inputError, readIdentifier } from '../../shared/validation';
 
 interface GetManyFilters {
@@ -48,7 +48,8 @@ function readFilter(context: IExecuteSingleFunctions): ((file: SharedFile) => bo
 
 /**
  * The files the user asked for, through the group's shared list: Return All reads every page
- * once per group per execution; a Limit asks only for the pages it needs, and counts matching files.
+ * once per group per execution; a Limit uses that list when the execution holds it (or is
+ * reading it), else asks only for the pages it needs, and counts matching files.
  */
 async function getManySharedFiles(this: IExecutePaginationFunctions): Promise<INodeExecutionData[]> {
 	const groupId = readIdentifier(this, 'groupId');
@@ -78,7 +79,7 @@ export const getManySharedFilesOperation: INodePropertyOptions = {
 	action: 'Get many shared files of a group',
 	description: 'List the shared files of a chat group, newest first',
 	routing: {
-		request: { method: 'GET', url: sharedFilesPath },
+		request: { method: 'GET', url: sharedFilesRoute },
 		send: { paginate: true },
 		operations: { pagination: itemRequest(getManySharedFiles) },
 	},

@@ -11,23 +11,23 @@ import type {
 	INodePropertyOptions,
 } from 'n8n-workflow';
 
-import { sharedFilesPath } from '../../shared/descriptions';
-import { GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
-import { multipartContentType, multipartFrame, newBoundary } from '../../shared/multipart';
 import { agoraJson } from '../../shared/appRequest';
-import { describeFailure, isUncertain } from '../../shared/errors';
-import type { AgoraFailure } from '../../shared/errors';
+import { sharedFilesRoute } from '../../shared/descriptions';
+import { describeFailure } from '../../shared/errors';
+import { GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
+import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/itemHook';
+import { multipartContentType, multipartFrame, newBoundary } from '../../shared/multipart';
+import { sharedFilePath } from '../../shared/paths';
 import {
 	isClaimedFile,
-	knownSharedFiles,
 	readSharedFiles,
 	recordDeletedFile,
 	recordUploadedFile,
 	sameFileName,
+	serviceClockOffset,
 	withFileNameLock,
 } from '../../shared/sharedFileList';
 import type { SharedFile } from '../../shared/sharedFileList';
-import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/transport';
 import { inputError, readIdentifier } from '../../shared/validation';
 
 /** "10 MB" read the generous way (10 × 1024 × 1024), so the node never refuses what the service takes. */
@@ -139,18 +139,15 @@ async function uploadBody(context: IExecuteSingleFunctions, upload: UploadPlan, 
 	return { body: readableFrom(framed()), length };
 }
 
-/** Clocks differ between n8n and the service; a file this much older was not ours. */
+/** Without a measure of the service's clock (no answer told its time), a file this much older than the upload was not ours. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
-
-/** A gateway error, like a lost answer, may come after the service stored the file. */
-function mayHaveStored(failure: AgoraFailure): boolean {
-	return isUncertain(failure) || (failure.kind === 'http' && failure.status !== undefined && failure.status >= 500);
-}
+/** With that measure: how much earlier than our attempt's start (by the service's clock) a file of ours may be dated. */
+const CREATED_MARGIN_MS = 1000;
 
 /** The upload answer's shape for a file of the list (one this item found, or skipped for). */
 function asUploadAnswer(baseUrl: string, groupId: string, file: SharedFile): IDataObject {
 	return {
-		file_url: `${baseUrl}/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(file.file_id)}`,
+		file_url: `${baseUrl}${sharedFilePath(groupId, file.file_id)}`,
 		group_id: groupId,
 		file_name: file.file_name,
 		created: file.created,
@@ -164,31 +161,53 @@ interface Attempt {
 	endedAt: number;
 }
 
+/** How one upload ended: a stored file (the service's answer, or the file a lost answer had stored), or a doubt the node does not guess past. */
+type UploadOutcome = { kind: 'stored'; file: IDataObject } | { kind: 'ambiguous'; error: NodeOperationError };
+
 /**
- * After an answer that may hide a stored file (5xx, reset, timeout), the list is read again
- * before the next attempt. Ours is a file with the same name and size, created since the
- * upload began, not in the list read before it began, and not claimed by another item of
- * this execution. When several fit, the one created during one of this item's attempts is
- * ours; if that does not single one out, the node says so instead of guessing or sending again.
+ * When, by the service's clock, a file of this upload can have been created: not before
+ * `earliest`, and during one of `windows` (an attempt, widened by a margin). The service's clock
+ * is known from the list's answers (a lower bound of its offset to ours); without it, local times
+ * with a generous skew.
+ */
+async function creationBounds(context: IExecuteSingleFunctions, attempts: Attempt[]): Promise<{ earliest: number; windows: Array<{ from: number; to: number }> }> {
+	const offset = await serviceClockOffset(context);
+	if (offset === undefined) {
+		return {
+			earliest: attempts[0].startedAt - CLOCK_SKEW_MS,
+			windows: attempts.map(({ startedAt, endedAt }) => ({ from: startedAt - CREATED_MARGIN_MS, to: endedAt + CREATED_MARGIN_MS })),
+		};
+	}
+	const windows = attempts.map(({ startedAt, endedAt }) => ({ from: startedAt + offset - CREATED_MARGIN_MS, to: endedAt + offset + CREATED_MARGIN_MS }));
+	return { earliest: windows[0].from, windows };
+}
+
+/**
+ * After an answer that may hide a stored file (5xx, reset, timeout), the list is read again,
+ * by a read whose first page was asked for after the attempt ended. Ours is a file with the same
+ * name and size that the list read before the upload did not show, created (by the service's
+ * clock) after the upload's first attempt began, and not claimed by another item of this
+ * execution. When several fit, the one created during one of this item's attempts is ours; if
+ * that does not single one out, the node says so instead of guessing or sending again.
  */
 async function findStoredUpload(
 	context: IExecuteSingleFunctions,
 	upload: UploadPlan,
 	groupId: string,
-	knownBefore: Set<string>,
+	listedBefore: Set<string>,
 	attempts: Attempt[],
 ): Promise<SharedFile | NodeOperationError | undefined> {
-	const began = attempts[0].startedAt;
-	const files = await readSharedFiles(context, groupId, { fresh: true });
+	const files = await readSharedFiles(context, groupId, { fresh: attempts[attempts.length - 1].endedAt });
+	const { earliest, windows } = await creationBounds(context, attempts);
 	const candidates: SharedFile[] = [];
 	for (const file of files) {
 		if (!sameFileName(file.file_name, upload.fileName) || file.file_size !== upload.fileSize) continue;
-		if (file.created < began - CLOCK_SKEW_MS || knownBefore.has(file.file_id)) continue;
+		if (file.created < earliest || listedBefore.has(file.file_id)) continue;
 		if (await isClaimedFile(context, groupId, file.file_id)) continue;
 		candidates.push(file);
 	}
 	if (candidates.length <= 1) return candidates[0];
-	const provable = candidates.filter((file) => attempts.some((attempt) => file.created >= attempt.startedAt - 1000 && file.created <= attempt.endedAt + 1000));
+	const provable = candidates.filter((file) => windows.some((window) => file.created >= window.from && file.created <= window.to));
 	if (provable.length === 1) return provable[0];
 	return new NodeOperationError(
 		context.getNode(),
@@ -202,60 +221,43 @@ async function findStoredUpload(
 }
 
 /**
- * Sends the file, retried within the node's budget; before each retry that follows an
- * uncertain failure (and once more when no retry is left) it looks for the file, so a file
- * is never stored twice, nor reported as failed when it was stored. Returns the
- * stored file (the service's answer), recorded in this execution's list.
+ * Sends the file, retried within the node's budget; after every failure that may hide a stored
+ * file (also the last one) it looks for the file first, so a file is never stored twice, nor
+ * reported as failed when it was stored. `listedBefore` is the group's list as read before the
+ * upload. Returns the stored file (the service's answer), recorded in this execution's list.
  */
 async function sendUpload(
 	context: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 	upload: UploadPlan,
 	groupId: string,
+	listedBefore: SharedFile[],
 ): Promise<IDataObject> {
-	const knownBefore = new Set((await knownSharedFiles(context, groupId))?.map((file) => file.file_id));
+	const knownBefore = new Set(listedBefore.map((file) => file.file_id));
 	const headers = requestData.options.headers ?? {};
 	const boundary = String(headers['Content-Type']).split('boundary=')[1];
 	const attempts: Attempt[] = [];
-	let lookFirst = false;
-	// Raised outside the retry loop: it is the answer, not a failure to retry.
-	let ambiguity: NodeOperationError | undefined;
-	const sendOnce = async (): Promise<IDataObject> => {
-		if (lookFirst) {
-			const found = await findStoredUpload(context, upload, groupId, knownBefore, attempts);
-			if (found instanceof NodeOperationError) {
-				ambiguity = found;
-				return {};
-			}
-			if (found) return asUploadAnswer(String(requestData.options.baseURL), groupId, found);
-		}
+	const attemptOnce = async (): Promise<UploadOutcome> => {
 		const attempt = { startedAt: Date.now(), endedAt: Infinity };
 		attempts.push(attempt);
-		return await uploadBody(context, upload, boundary)
-			.then(async ({ body, length }) => {
-				const options = { ...requestData.options, body, headers: { ...headers, 'Content-Length': String(length) } };
-				const [answer] = await context.makeRoutingRequest({ ...requestData, options });
-				return answer?.json ?? {};
-			})
-			.catch((error: Error) => {
-				lookFirst = mayHaveStored(describeFailure(error));
-				throw error;
-			})
-			.finally(() => {
-				attempt.endedAt = Date.now();
-			});
+		try {
+			const { body, length } = await uploadBody(context, upload, boundary);
+			const options = { ...requestData.options, body, headers: { ...headers, 'Content-Length': String(length) } };
+			const [answer] = await context.makeRoutingRequest({ ...requestData, options });
+			return { kind: 'stored', file: answer?.json ?? {} };
+		} finally {
+			attempt.endedAt = Date.now();
+		}
 	};
-	const stored = await withRetries(context, sendOnce).catch(async (error: Error) => {
-		// Out of retries after an uncertain failure: one last look, so a stored file is not reported as lost.
-		if (!lookFirst) throw error;
-		const found = await findStoredUpload(context, upload, groupId, knownBefore, attempts).catch(() => undefined);
-		if (found instanceof NodeOperationError) ambiguity = found;
-		else if (found) return asUploadAnswer(String(requestData.options.baseURL), groupId, found);
-		throw ambiguity ?? error;
-	});
-	if (ambiguity) throw ambiguity;
-	await recordUploadedFile(context, groupId, stored);
-	return stored;
+	const lookForStoredFile = async (): Promise<UploadOutcome | undefined> => {
+		const found = await findStoredUpload(context, upload, groupId, knownBefore, attempts);
+		if (found instanceof NodeOperationError) return { kind: 'ambiguous', error: found };
+		return found ? { kind: 'stored', file: asUploadAnswer(String(requestData.options.baseURL), groupId, found) } : undefined;
+	};
+	const outcome = await withRetries(context, attemptOnce, { recoverUncertain: lookForStoredFile });
+	if (outcome.kind === 'ambiguous') throw outcome.error;
+	await recordUploadedFile(context, groupId, outcome.file);
+	return outcome.file;
 }
 
 /** Deletes the older files of the name, after the kept one is safe; a file already gone counts as deleted. */
@@ -271,7 +273,7 @@ async function deleteReplaced(
 		try {
 			await agoraJson(context, {
 				method: 'DELETE',
-				url: `/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(file.file_id)}`,
+				url: sharedFilePath(groupId, file.file_id),
 				groupId,
 				fileId: file.file_id,
 				operation: 'delete',
@@ -295,9 +297,10 @@ async function deleteReplaced(
 }
 
 /**
- * One item's upload, after every earlier item of this execution with the same name: with
- * Skip or Replace If Different the group's list (read once per group per execution) decides
- * whether the file is sent, and older files of the name go only after a good upload.
+ * One item's upload, after every earlier item of this execution with the same name. The group's
+ * list (read once per group per execution) comes first in every mode: with Skip or Replace If
+ * Different it decides whether the file is sent, and after a lost answer it tells this upload's
+ * file from the files that were there before. Older files of the name go only after a good upload.
  */
 async function uploadSharedFile(
 	this: IExecutePaginationFunctions,
@@ -308,11 +311,12 @@ async function uploadSharedFile(
 	const ifFileExists = uploadOptions(this).ifFileExists ?? 'keepBoth';
 	const baseUrl = String(requestData.options.baseURL);
 	return await withFileNameLock(this, groupId, upload.fileName, async () => {
-		if (ifFileExists === 'keepBoth') return [pairedWith(this, await sendUpload(this, requestData, upload, groupId))];
-		const sameName = (await readSharedFiles(this, groupId)).filter((file) => sameFileName(file.file_name, upload.fileName));
+		const listed = await readSharedFiles(this, groupId);
+		if (ifFileExists === 'keepBoth') return [pairedWith(this, await sendUpload(this, requestData, upload, groupId, listed))];
+		const sameName = listed.filter((file) => sameFileName(file.file_name, upload.fileName));
 		if (ifFileExists === 'skip') {
 			if (sameName.length) return [pairedWith(this, { ...asUploadAnswer(baseUrl, groupId, sameName[0]), skipped: true })];
-			return [pairedWith(this, { ...(await sendUpload(this, requestData, upload, groupId)), skipped: false })];
+			return [pairedWith(this, { ...(await sendUpload(this, requestData, upload, groupId, listed)), skipped: false })];
 		}
 		// The newest file of the name with the same size counts as unchanged: the API gives no checksum to
 		// compare. Older copies of the name go either way, so the name is in the group once.
@@ -322,7 +326,7 @@ async function uploadSharedFile(
 			const replacedFileIds = await deleteReplaced(this, groupId, { file: existing, uploaded: false }, olderCopies);
 			return [pairedWith(this, { ...existing, skipped: true, replacedFileIds })];
 		}
-		const stored = await sendUpload(this, requestData, upload, groupId);
+		const stored = await sendUpload(this, requestData, upload, groupId, listed);
 		const older = sameName.filter((file) => file.file_id !== stored.file_id);
 		const replacedFileIds = await deleteReplaced(this, groupId, { file: stored, uploaded: true }, older);
 		return [pairedWith(this, { ...stored, skipped: false, replacedFileIds })];
@@ -337,7 +341,7 @@ export const uploadSharedFileOperation: INodePropertyOptions = {
 	action: 'Upload a shared file to a group',
 	description: 'Upload a file from the input item to a chat group (at most 10 MB)',
 	routing: {
-		request: { method: 'POST', url: sharedFilesPath },
+		request: { method: 'POST', url: sharedFilesRoute },
 		send: { paginate: true, preSend: [prepareUpload] },
 		operations: { pagination: itemRequest(uploadSharedFile) },
 		output: { postReceive: [singleResult((data) => data)] },

@@ -1,0 +1,118 @@
+/**
+ * Issue 17, points 5 and 11: the group's file list is one shared piece per execution. Every change
+ * the execution makes (upload, replace, delete) is applied to it; Get Many with a Limit uses it when
+ * the execution holds it (or is reading it); it is read again once older than its age limit; and an
+ * upload's recovery shares a read in flight when that read's first page left after the attempt.
+ */
+import { lineWorkflow } from '../support/workflow';
+import { appTokenCredentials, APP_TOKEN, binaryItem, GROUP_ID, sampleBytes, useTestBed } from './fixtures';
+
+const bed = useTestBed();
+
+const file = (operation: string, extra: Record<string, unknown> = {}) => ({ resource: 'sharedFile', operation, groupId: GROUP_ID, ...extra });
+const listings = () => bed.emulator.requests.filter((request) => request.operation === 'listFiles');
+const once = { executeOnce: true };
+
+beforeAll(async () => {
+	await bed.engine.loadBaseNodes(['n8n-nodes-base.manualTrigger']);
+});
+
+describe('5: a Delete is applied to the execution\'s list', () => {
+	it('Get Many → Delete → Get Many: the second list no longer shows the deleted file, and nothing is listed twice', async () => {
+		const [kept, deleted] = [
+			bed.emulator.addFile(GROUP_ID, { fileName: 'kept.txt', bytes: Buffer.from('kept'), created: Date.now() - 2000 }),
+			bed.emulator.addFile(GROUP_ID, { fileName: 'deleted.txt', bytes: Buffer.from('deleted'), created: Date.now() - 1000 }),
+		];
+		const { outputs, error } = await bed.engine.runWorkflow(
+			lineWorkflow('list, delete, list', [
+				{ name: 'List', parameters: file('getAll', { returnAll: true }) },
+				{ name: 'Delete', parameters: file('delete', { fileId: deleted.fileId }), extra: once },
+				{ name: 'List again', parameters: file('getAll', { returnAll: true }), extra: once },
+				{ name: 'First file', parameters: file('getAll', { returnAll: false, limit: 1 }), extra: once },
+			]),
+		);
+		expect(error).toBeUndefined();
+		expect(outputs.List.map((item) => item.json.file_id)).toEqual([deleted.fileId, kept.fileId]);
+		expect(outputs['List again'].map((item) => item.json.file_id)).toEqual([kept.fileId]);
+		expect(outputs['First file'].map((item) => item.json.file_id)).toEqual([kept.fileId]);
+		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['listFiles', 'deleteFile']);
+	});
+
+	it('Upload (Skip) after a Delete of that name uploads, instead of calling the deleted file "existing"', async () => {
+		const old = bed.emulator.addFile(GROUP_ID, { fileName: 'report.pdf', bytes: Buffer.from('old report') });
+		const { outputs, error } = await bed.engine.runWorkflow(
+			lineWorkflow('list, delete, upload', [
+				{ name: 'List', parameters: file('getAll', { returnAll: true }) },
+				{ name: 'Delete', parameters: file('delete', { fileId: '={{ $json.file_id }}' }) },
+				{ name: 'Make the file', type: bed.engine.defineStepNode('makeFile', (items) => {
+					items.splice(0, items.length, binaryItem(Buffer.from('new report'), 'report.pdf'));
+				}) },
+				{ name: 'Upload', parameters: file('upload', { options: { ifFileExists: 'skip' } }) },
+			]),
+		);
+		expect(error).toBeUndefined();
+		const stored = bed.emulator.listFiles(GROUP_ID);
+		expect(stored.map((entry) => entry.fileName)).toEqual(['report.pdf']);
+		expect(stored[0].fileId).not.toBe(old.fileId);
+		expect(outputs.Upload[0].json).toMatchObject({ file_id: stored[0].fileId, skipped: false });
+	});
+});
+
+describe('11: Get Many with a Limit and the list\'s age', () => {
+	it('a Limit item uses the list another item of the execution is reading, instead of paging on its own', async () => {
+		bed.emulator.seedFiles(GROUP_ID, 1500);
+		const { items, error } = await bed.engine.run(file('getAll', { returnAll: '={{ $json.all }}', limit: 3 }), { items: [{ json: { all: true } }, { json: { all: false } }] });
+		expect(error).toBeUndefined();
+		expect(items).toHaveLength(1503);
+		expect(items.slice(1500).map((item) => item.json.file_name)).toEqual(['seed-01500.txt', 'seed-01499.txt', 'seed-01498.txt']);
+		expect(listings().map((request) => request.query)).toEqual([
+			{ pagenum: '1', pagesize: '1000' },
+			{ pagenum: '2', pagesize: '1000' },
+		]);
+	});
+
+	it('a list older than its age limit (10 minutes in one execution) is read again, by Return All and by a Limit', async () => {
+		bed.emulator.seedFiles(GROUP_ID, 5);
+		const realNow = Date.now.bind(Date);
+		let offsetMs = 0;
+		const clock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offsetMs);
+		try {
+			const later = bed.engine.defineStepNode('elevenMinutesLater', () => {
+				offsetMs += 11 * 60_000;
+				bed.emulator.addFile(GROUP_ID, { fileName: 'newer.txt', bytes: Buffer.from('newer') });
+			});
+			const { outputs, error } = await bed.engine.runWorkflow(
+				lineWorkflow('list, wait, list', [
+					{ name: 'List', parameters: file('getAll', { returnAll: true }), extra: once },
+					{ name: 'Eleven minutes later', type: later },
+					{ name: 'Newest', parameters: file('getAll', { returnAll: false, limit: 1 }), extra: once },
+					{ name: 'List again', parameters: file('getAll', { returnAll: true }), extra: once },
+				]),
+			);
+			expect(error).toBeUndefined();
+			expect(outputs.Newest.map((item) => item.json.file_name)).toEqual(['newer.txt']);
+			expect(outputs['List again']).toHaveLength(6);
+			expect(listings().map((request) => request.query.pagesize)).toEqual(['1000', '1', '1000']);
+		} finally {
+			clock.mockRestore();
+		}
+	});
+});
+
+describe('11: an upload\'s recovery shares a list read whose first page left after the attempt', () => {
+	it('five uploads whose answers are lost read the list together, not five times on their own', async () => {
+		bed.emulator.seedFiles(GROUP_ID, 2500);
+		// 20 requests per second: every answer is back long before the next request may leave.
+		bed.engine.useCredentials({ ...appTokenCredentials(bed.emulator, APP_TOKEN), requestsPerSecond: 20 });
+		bed.emulator.injectFault({ operation: 'uploadFile', type: 'status', status: 502, phase: 'afterHandling', times: 5 });
+		const items = Array.from({ length: 5 }, (_, index) => binaryItem(sampleBytes(100 + index), `lost-${index}.bin`));
+		const { items: output, error } = await bed.engine.run(file('upload', { requestOptions: { maxRetries: 3 } }), { items });
+		expect(error).toBeUndefined();
+		const stored = bed.emulator.listFiles(GROUP_ID).filter((entry) => entry.fileName.startsWith('lost-'));
+		expect(stored).toHaveLength(5);
+		expect(output.map((item) => item.json.file_name)).toEqual(items.map((item) => item.binary!.data.fileName));
+		expect(bed.emulator.requests.filter((request) => request.operation === 'uploadFile')).toHaveLength(5);
+		// The list read before the uploads (3 pages) and one read after them (3 pages); before: 5 reads of 3 pages.
+		expect(listings()).toHaveLength(6);
+	});
+});
