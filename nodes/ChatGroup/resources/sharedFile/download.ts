@@ -14,14 +14,23 @@ import { fileExtension, storeDownloadedBody } from '../../shared/downloadedFile'
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
 import { itemRequest, withRetries } from '../../shared/itemHook';
 import { readSharedFiles } from '../../shared/sharedFileList';
-import { readIdentifier } from '../../shared/validation';
+import { inputError, readIdentifier } from '../../shared/validation';
 
 function readIds(context: IExecuteSingleFunctions): { groupId: string; fileId: string } {
 	return { groupId: readIdentifier(context, 'groupId'), fileId: readIdentifier(context, 'fileId') };
 }
 
+/** Put Output File in Field; an empty one is refused before anything is sent. */
 function outputField(context: IExecuteSingleFunctions): string {
-	return String(context.getNodeParameter('binaryPropertyName', 'data')).trim() || 'data';
+	const field = String(context.getNodeParameter('binaryPropertyName', 'data') ?? '').trim();
+	if (!field) {
+		throw inputError(
+			context,
+			'The Put Output File in Field is empty',
+			'Enter the name of the binary field the file goes into, e.g. data (the next nodes read the file from there).',
+		);
+	}
+	return field;
 }
 
 function optionFileName(context: IExecuteSingleFunctions): string | undefined {
@@ -72,6 +81,7 @@ async function downloadWithName(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
+	outputField(this);
 	const items = await withRetries(this, async () => await this.makeRoutingRequest(requestData));
 	for (const item of items) {
 		if (item.json.fileName !== null) continue;
@@ -114,7 +124,7 @@ export const downloadSharedFileFields: INodeProperties[] = [
 		name: 'binaryPropertyName',
 		type: 'string',
 		default: 'data',
-		required: true,
+		// Not `required`: n8n's own check of an empty required field ends `n8n execute` without naming it; the node refuses it, naming it.
 		hint: 'The name of the output binary field to put the file in',
 		displayOptions: { show: showForDownload },
 	},

@@ -354,7 +354,7 @@ export const uploadSharedFileFields: INodeProperties[] = [
 		name: 'binaryPropertyName',
 		type: 'string',
 		default: 'data',
-		required: true,
+		// Not `required`: n8n's own check of an empty required field ends `n8n execute` without naming it; the node refuses it, naming it.
 		hint: 'The name of the input binary field containing the file to be uploaded',
 		displayOptions: { show: showForUpload },
 	},
