@@ -36,6 +36,8 @@ export interface PacerTicket {
 	round: number;
 	/** When the turn was given (the pacer's clock). */
 	releasedAt: number;
+	/** How many turns this pacer had given, this one included. */
+	order: number;
 }
 
 export interface TakeOptions {
@@ -80,6 +82,8 @@ export class AdaptivePacer {
 	/** Waiting for a turn: priority waiters first, each class in the order it asked. */
 	private readonly waiting: Waiter[] = [];
 	private granting = false;
+	/** Turns given so far. */
+	private given = 0;
 
 	constructor(
 		private ceiling: number,
@@ -99,9 +103,9 @@ export class AdaptivePacer {
 		return this.ceiling > 0 ? WINDOW_MS / this.rate : 0;
 	}
 
-	/** How long ago a turn was given. */
-	ageOf(ticket: PacerTicket): number {
-		return this.clock.now() - ticket.releasedAt;
+	/** How many turns were given after this one: a turn used after others is late. */
+	turnsGivenSince(ticket: PacerTicket): number {
+		return this.given - ticket.order;
 	}
 
 	/** A changed Requests per Second in the credential takes effect at once (a back-off under way stays). */
@@ -122,7 +126,7 @@ export class AdaptivePacer {
 	async take(options: TakeOptions = {}): Promise<PacerTicket> {
 		const { priority = false, signal } = options;
 		if (signal?.aborted) throw new PacerWaitCancelled();
-		if (!(this.ceiling > 0)) return { round: this.round, releasedAt: this.clock.now() };
+		if (!(this.ceiling > 0)) return { round: this.round, releasedAt: this.clock.now(), order: this.given };
 		return await new Promise<PacerTicket>((resolve, reject) => {
 			const stopWatching = signal
 				? onAbort(signal, () => {
@@ -163,7 +167,7 @@ export class AdaptivePacer {
 				}
 				const releasedAt = this.clock.now();
 				this.released.push(releasedAt);
-				waiter.grant({ round: this.round, releasedAt });
+				waiter.grant({ round: this.round, releasedAt, order: ++this.given });
 			}
 		} finally {
 			this.granting = false;

@@ -101,7 +101,9 @@ describe('the adaptive pacer of one app key', () => {
 		// ...unless the unused one is given back: the third leaves one spacing after the second.
 		expect(third).toBe(1000);
 		expect(used.releasedAt).toBe(500);
-		expect(pacer.ageOf(used)).toBe(600);
+		// One turn was given after it: a request still holding it is that much late.
+		expect(pacer.turnsGivenSince(used)).toBe(1);
+		expect(pacer.turnsGivenSince(unused)).toBe(2);
 	});
 
 	it('work under way (priority) goes before turns still waited for by work that has not begun, each in the order asked', async () => {

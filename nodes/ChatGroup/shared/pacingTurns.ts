@@ -13,10 +13,12 @@ import { AgoraCancelledError } from './retryPolicy';
 import type { RetryBudget } from './retryPolicy';
 
 /**
- * How long a turn taken ahead stays good. The default pace (96/s) leaves the service's 100/s
- * 4 % of room, 40 ms of each second: turns used this late cannot add up to more than that.
+ * A turn taken ahead is used promptly when at most this many turns were given after it (the next
+ * item's, while this one sent): a request that waited for something longer (the group's list, a
+ * name lock) takes a fresh turn. Counted in turns, not milliseconds, so that a busy machine, whose
+ * timers all fire late, does not make every turn look late.
  */
-export const PROMPT_TURN_MS = 30;
+export const PROMPT_TURN_LIMIT = 1;
 
 export function pacerOf(app: AgoraApp): AdaptivePacer {
 	return pacerFor(app.baseUrl, app.requestsPerSecond);
@@ -56,7 +58,7 @@ export async function turnForRequest(app: AgoraApp, budget: RetryBudget, behindW
 	const pacer = pacerOf(app);
 	const reserved = reservedTurns.get(budget);
 	reservedTurns.delete(budget);
-	if (reserved && reserved.pacer === pacer && pacer.ageOf(reserved.ticket) <= PROMPT_TURN_MS) return reserved;
+	if (reserved && reserved.pacer === pacer && pacer.turnsGivenSince(reserved.ticket) <= PROMPT_TURN_LIMIT) return reserved;
 	if (reserved) reserved.pacer.giveBack(reserved.ticket);
 	return { pacer, ticket: await take(pacer, budget, !behindWaitingItems) };
 }
