@@ -70,6 +70,9 @@ describe('8: one failed list read shared by several items', () => {
 	const skipUploads = (count: number) => Array.from({ length: count }, (_, index) => binaryItem(Buffer.from(`${index}`), `file-${index}.txt`));
 	const uploadToMissingGroup = { resource: 'sharedFile', operation: 'upload', groupId: 'missing', options: { ifFileExists: 'skip' } };
 
+	// The read takes a while, so that all four items wait for it and share its one failure.
+	beforeEach(() => bed.emulator.injectFault({ operation: 'listFiles', type: 'delay', ms: 300 }));
+
 	it('stops the node with the first item\'s error, labelled with that item only', async () => {
 		const { error } = await bed.engine.run(uploadToMissingGroup, { items: skipUploads(4) });
 		expect(error?.message).toBe('grpID missing does not exist! [item 0]');
