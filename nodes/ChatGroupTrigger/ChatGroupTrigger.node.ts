@@ -4,7 +4,7 @@ import type { INodeExecutionData, INodeType, INodeTypeDescription, IPollFunction
 import { searchGroups } from '../ChatGroup/methods/listSearch';
 import { groupLocator } from '../ChatGroup/shared/descriptions';
 import { checkIdentifier, groupIdOf } from '../ChatGroup/shared/identifiers';
-import { CREDENTIAL_TYPE, resolveApp } from '../ChatGroup/shared/transport';
+import { CREDENTIAL_TYPE, resolveApp } from '../ChatGroup/shared/agoraApp';
 import { pollAnnouncementChanged } from './events/announcementChanged';
 import { pollNewSharedFiles } from './events/newSharedFile';
 import { subjectKey } from './pollState';

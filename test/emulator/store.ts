@@ -59,7 +59,7 @@ export class GroupStore {
 
 	addFile(group: GroupRecord, file: NewFile & { created: number }): StoredFile {
 		const record: FileRecord = {
-			fileId: randomUUID(),
+			fileId: file.fileId ?? randomUUID(),
 			fileName: file.fileName,
 			fileSize: file.bytes.length,
 			contentType: usableContentType(file.contentType),

@@ -123,6 +123,8 @@ export interface NewFile {
 	owner?: string;
 	/** Defaults to the emulator clock's now. */
 	created?: number;
+	/** Defaults to a fresh UUID; tests set one to play a service that lists a hostile id. */
+	fileId?: string;
 }
 
 export interface SeedOptions {

@@ -283,6 +283,24 @@ describe('New Shared File', () => {
 		expect(requestsOf('downloadFile')).toHaveLength(1);
 	});
 
+	it('Download Files: a listed file whose id is ".." is emitted without bytes and sends nothing for it; the files after it come whole and later polls go on', async () => {
+		const poller = activePoller(newFiles({ downloadFiles: true }));
+		await poller.activate();
+		const now = bed.emulator.now();
+		bed.emulator.addFile(GROUP_ID, { fileName: 'hostile.txt', bytes: Buffer.from('h'), contentType: 'text/plain', created: now - 10, fileId: '..' });
+		const fine = addFile('fine.txt', 'fine', now);
+		const { emitted, error } = await poller.poll();
+		expect(error).toBeUndefined();
+		expect(emitted?.map((item) => item.json.file_id)).toEqual(['..', fine.fileId]);
+		expect(emitted![0].binary).toBeUndefined();
+		expect(emitted![0].json.error).toMatch(/The File ID "\.\." is not an ID.*nothing was requested/s);
+		expect((await bed.engine.readBinary(emitted![1].binary!.data)).toString()).toBe('fine');
+		expect(requestsOf('downloadFile').map((request) => request.fileId)).toEqual([fine.fileId]);
+		expect(bed.emulator.requests.some((request) => /\/chatgroups\/[^/]+\/?$/.test(request.path ?? ''))).toBe(false);
+		const later = addFile('later.txt', 'later', now + 10);
+		expect((await poller.poll()).emitted?.map((item) => item.json.file_id)).toEqual([later.fileId]);
+	});
+
 	it('Download Files: a refused token concerns every file, so the poll fails and keeps the state; the file comes whole once the token is fixed', async () => {
 		const poller = activePoller(newFiles({ downloadFiles: true }));
 		await poller.activate();

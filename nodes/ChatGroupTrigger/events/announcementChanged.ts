@@ -1,13 +1,15 @@
 import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import { agoraRequest, envelopeData } from '../../ChatGroup/shared/transport';
+import { envelopeData } from '../../ChatGroup/shared/itemHook';
+import { announcementPath } from '../../ChatGroup/shared/paths';
+import { agoraRequest } from '../../ChatGroup/shared/sendAndJudge';
 import { readAnnouncementState, TriggerState } from '../pollState';
 import type { PollTarget } from '../pollState';
 
 async function readAnnouncement(context: IPollFunctions, groupId: string): Promise<string> {
 	const response = await agoraRequest(
 		context,
-		{ method: 'GET', url: `/chatgroups/${encodeURIComponent(groupId)}/announcement` },
+		{ method: 'GET', url: announcementPath(groupId) },
 		{ about: { resource: 'announcement', operation: 'get', groupId } },
 	);
 	const data = envelopeData(response.body) as IDataObject | undefined;

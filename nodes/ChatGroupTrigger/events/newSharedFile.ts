@@ -6,7 +6,10 @@ import type { SharedFile } from '../../ChatGroup/shared/sharedFileList';
 import { AgoraIncompleteDownloadError, describeFailure, toNodeError } from '../../ChatGroup/shared/errors';
 import type { AgoraFailure } from '../../ChatGroup/shared/errors';
 import { storeDownloadedBody } from '../../ChatGroup/shared/downloadedFile';
-import { agoraRequest, DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, retryDelayMs, RetryBudget } from '../../ChatGroup/shared/transport';
+import { identifierRefusal } from '../../ChatGroup/shared/identifiers';
+import { sharedFilePath } from '../../ChatGroup/shared/paths';
+import { DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, retryDelayMs, RetryBudget } from '../../ChatGroup/shared/retryPolicy';
+import { agoraRequest } from '../../ChatGroup/shared/sendAndJudge';
 import { readSharedFileState, rememberFileIds, TriggerState } from '../pollState';
 import type { PollTarget } from '../pollState';
 
@@ -57,9 +60,14 @@ function failedFileItem(context: IPollFunctions, file: SharedFile, error: unknow
 async function withFile(context: IPollFunctions, groupId: string, file: SharedFile, deadline: number): Promise<INodeExecutionData> {
 	const about = { resource: 'sharedFile', operation: 'download', groupId, fileId: file.file_id };
 	const left = () => Math.max(0, deadline - Date.now());
+	// A listed id that cannot be a path segment ("..") is this file's problem, not every poll's.
+	const refusal = identifierRefusal(file.file_id, 'File ID');
+	if (refusal) {
+		return { json: { ...file, error: `The file could not be downloaded: ${sentence(refusal.message)} Its id would address another path than the file's, so nothing was requested for it.` } as IDataObject };
+	}
 	const request = {
 		method: 'GET' as const,
-		url: `/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(file.file_id)}`,
+		url: sharedFilePath(groupId, file.file_id),
 		encoding: 'stream' as const,
 		json: false,
 		// Uncompressed, so that Content-Length is the file's own length.
