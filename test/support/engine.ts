@@ -34,6 +34,8 @@ import type {
 	WorkflowExecuteMode,
 } from 'n8n-workflow';
 
+import { asAiTool, START_TYPE, startNodeType, TOOL_CALLER_NAME, TOOL_CALLER_TYPE, toolCallerNodeType } from './aiTool';
+import type { OfferedTool } from './aiTool';
 import { InMemoryDeduplicator } from './deduplication';
 import { packageRoot } from './node';
 
@@ -53,13 +55,21 @@ class PackageNodeTypes implements INodeTypes {
 		this.loaders.set(loader.packageName, loader);
 	}
 
+	/** The `…Tool` variants n8n makes of `usableAsTool` nodes, made once. */
+	private readonly tools = new Map<string, INodeType>();
+
 	getByName(type: string): INodeType | IVersionedNodeType {
 		const temporary = this.temporary.get(type);
 		if (temporary) return temporary;
 		const separator = type.lastIndexOf('.');
 		const loaded = this.loaders.get(type.slice(0, separator))?.nodeTypes[type.slice(separator + 1)];
-		if (!loaded) throw new Error(`Unknown node type ${type}`);
-		return loaded.type;
+		if (loaded) return loaded.type;
+		if (type.endsWith('Tool')) {
+			const tool = this.tools.get(type) ?? asAiTool(this.getByName(type.slice(0, -'Tool'.length)) as INodeType);
+			this.tools.set(type, tool);
+			return tool;
+		}
+		throw new Error(`Unknown node type ${type}`);
 	}
 
 	getByNameAndVersion(type: string, version?: number): INodeType {
@@ -205,6 +215,27 @@ export interface WorkflowFile {
 	settings?: IWorkflowSettings;
 }
 
+export interface ToolCallOptions {
+	/** 'agent': run by the engine as the AI Agent (3.x) has it run; 'invoke': the tool's own invoke (MCP Server Trigger). */
+	via?: 'agent' | 'invoke';
+	/** The tool node's version: 1.1 is what the editor gives a new node. */
+	typeVersion?: number;
+	/** The tool node's Settings > On Error. */
+	onError?: INode['onError'];
+}
+
+export interface ToolCall {
+	/** Each tool the caller was offered: name, description, parameters of the JSON schema. */
+	tools: OfferedTool[];
+	/** What the model reads: the tool step's output items ('agent'), or invoke's parsed answer. */
+	answer: unknown;
+	/** The message of an error the tool call threw (or the step failed with). */
+	thrown: string | null;
+	/** The error that stopped the whole execution, if any. */
+	error?: ExecutionError;
+	run: IRun;
+}
+
 export interface WorkflowRun {
 	/** Output items of each node that ran, by node name (first output, first run). */
 	outputs: Record<string, INodeExecutionData[]>;
@@ -217,6 +248,20 @@ export interface WorkflowRun {
 export interface CredentialTestResult {
 	status: 'OK' | 'Error';
 	message: string;
+}
+
+/** The Agora Chat Group node with these parameters and the harness's credential, as a workflow holds it. */
+function agoraNode(parameters: INodeParameters, overrides: Partial<INode> = {}): INode {
+	return {
+		id: 'agora-chat-group',
+		name: NODE_NAME,
+		type: CHAT_GROUP_NODE_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		credentials: { [CREDENTIAL_TYPE]: { id: 'credential-1', name: 'Agora Chat account' } },
+		...overrides,
+	};
 }
 
 /** `a.b.c` inside an object, as the credential test's rules address response fields. */
@@ -337,16 +382,10 @@ export class Engine {
 
 	/** Runs the Agora Chat Group node once, with `items` as its input. */
 	async run(parameters: INodeParameters, options: RunOptions = {}): Promise<NodeRun> {
-		const node: INode = {
-			id: 'agora-chat-group',
-			name: NODE_NAME,
+		const node = agoraNode(parameters, {
 			type: options.nodeType ?? CHAT_GROUP_NODE_TYPE,
-			typeVersion: 1,
-			position: [0, 0],
-			parameters,
-			credentials: { [CREDENTIAL_TYPE]: { id: 'credential-1', name: 'Agora Chat account' } },
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
-		};
+		});
 		const run = await this.execute({ name: 'Engine test', nodes: [node], connections: {} }, node, options.items ?? [{ json: {} }], 'manual', options.cancelAfterMs);
 		const taskData = run.data.resultData.runData[NODE_NAME]?.[0];
 		return {
@@ -372,6 +411,33 @@ export class Engine {
 			error: run.data.resultData.error,
 			run,
 		};
+	}
+
+	/**
+	 * Calls the node's tool variant (`chatGroupTool`) with `parameters` as an AI Agent's model would,
+	 * with `args` as the values of its `$fromAI()` keys (see support/aiTool.ts).
+	 */
+	async callTool(parameters: INodeParameters, args: Record<string, unknown>, { via = 'agent', typeVersion = 1.1, onError }: ToolCallOptions = {}): Promise<ToolCall> {
+		this.nodeTypes.temporary.set(TOOL_CALLER_TYPE, toolCallerNodeType);
+		this.nodeTypes.temporary.set(START_TYPE, startNodeType);
+		// The Agent's engine request is answered to the node that ran before it: it needs one.
+		const trigger: INode = { id: 'start', name: 'Start', type: START_TYPE, typeVersion: 1, position: [0, 0], parameters: {} };
+		const tool = agoraNode(parameters, { name: `${NODE_NAME} Tool`, type: `${CHAT_GROUP_NODE_TYPE}Tool`, typeVersion, ...(onError ? { onError } : {}) });
+		const caller: INode = {
+			id: 'tool-caller',
+			name: TOOL_CALLER_NAME,
+			type: TOOL_CALLER_TYPE,
+			typeVersion: 1,
+			position: [200, 0],
+			parameters: { toolName: `${NODE_NAME} Tool`.replace(/[^a-zA-Z0-9_-]+/g, '_'), args: JSON.stringify(args), via },
+		};
+		const connections: IConnections = {
+			[trigger.name]: { main: [[{ node: caller.name, type: 'main', index: 0 }]] },
+			[tool.name]: { ai_tool: [[{ node: caller.name, type: 'ai_tool', index: 0 }]] },
+		};
+		const run = await this.execute({ name: 'Tool call', nodes: [trigger, caller, tool], connections, settings: { executionOrder: 'v1' } }, trigger, [{ json: {} }]);
+		const output = run.data.resultData.runData[TOOL_CALLER_NAME]?.at(-1)?.data?.main?.[0]?.[0]?.json as { tools?: OfferedTool[]; answer?: unknown; thrown?: string | null } | undefined;
+		return { tools: output?.tools ?? [], answer: output?.answer, thrown: output?.thrown ?? null, error: run.data.resultData.error, run };
 	}
 
 	/** What n8n's server hands every node context: URLs, the credentials, the hooks. */
@@ -414,15 +480,7 @@ export class Engine {
 	 * the node with the parameters the editor holds, the method called in a LoadOptionsContext.
 	 */
 	async listSearch(method: string, parameters: INodeParameters, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
-		const node: INode = {
-			id: 'agora-chat-group',
-			name: NODE_NAME,
-			type: CHAT_GROUP_NODE_TYPE,
-			typeVersion: 1,
-			position: [0, 0],
-			parameters,
-			credentials: { [CREDENTIAL_TYPE]: { id: 'credential-1', name: 'Agora Chat account' } },
-		};
+		const node = agoraNode(parameters);
 		const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: this.nodeTypes });
 		const nodeType = this.nodeTypes.getByNameAndVersion(CHAT_GROUP_NODE_TYPE) as INodeType;
 		const search = nodeType.methods?.listSearch?.[method];
