@@ -21,6 +21,7 @@ import { releaseItemTurn, reserveItemTurn } from './pacingTurns';
 import { itemRetryBudget } from './retryPolicy';
 import { itemFailureContext, judgeResponse, sendJudged } from './sendAndJudge';
 import type { RetryHooks } from './sendAndJudge';
+import { runsAsTool, toolCallFailure } from './toolUse';
 import { nameItemInError, requireIdentifiers } from './validation';
 
 /**
@@ -59,7 +60,7 @@ function asNodeError(context: IExecuteSingleFunctions, error: Error): NodeApiErr
  * checked before anything is sent, the request goes to the credential's app, every answer is
  * judged before the operation's own postReceive sees it, and a failure becomes this item's own
  * error: an error item paired with its input under Continue On Fail, or else an error that names
- * the item.
+ * the item (a tool call's failure: the model's answer, toolUse.ts).
  */
 export function itemRequest(hook: RequestHook): RequestHook {
 	return async function (this: IExecutePaginationFunctions, requestData) {
@@ -81,6 +82,7 @@ export function itemRequest(hook: RequestHook): RequestHook {
 			})
 			.catch((error: Error) => {
 				const own = nameItemInError(this, asNodeError(this, error));
+				if (runsAsTool(this)) return toolCallFailure(this, own);
 				if (!this.continueOnFail()) throw own;
 				return [{ json: {}, error: own, pairedItem: { item: this.getItemIndex() } }];
 			})

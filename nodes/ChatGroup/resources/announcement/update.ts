@@ -3,7 +3,6 @@ import type {
 	IDataObject,
 	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
-	IHttpRequestOptions,
 	INodeExecutionData,
 	INodeProperties,
 	INodePropertyOptions,
@@ -23,22 +22,22 @@ import { inputError, readIdentifier } from '../../shared/validation';
  */
 export const MAX_ANNOUNCEMENT_LENGTH = 512;
 
-async function checkAnnouncementLength(
-	this: IExecuteSingleFunctions,
-	requestOptions: IHttpRequestOptions,
-): Promise<IHttpRequestOptions> {
-	const announcement = this.getNodeParameter('announcement', '') as unknown;
+/**
+ * Checked in the item's request hook, not in a preSend: n8n runs preSends outside it, where a
+ * refusal would stop an AI Agent's execution instead of answering its model (shared/toolUse.ts).
+ */
+function requireValidAnnouncement(context: IExecuteSingleFunctions): void {
+	const announcement = context.getNodeParameter('announcement', '') as unknown;
 	if (typeof announcement !== 'string') {
-		throw inputError(this, 'The Announcement must be text', 'Map a text value to Announcement.');
+		throw inputError(context, 'The Announcement must be text', 'Map a text value to Announcement.');
 	}
 	if (announcement.length > MAX_ANNOUNCEMENT_LENGTH) {
 		throw inputError(
-			this,
+			context,
 			`The Announcement is ${announcement.length} characters long; Agora Chat accepts at most ${MAX_ANNOUNCEMENT_LENGTH}`,
 			'Shorten the text. Characters are counted as the service counts them (UTF-16 code units): most emoji count as 2.',
 		);
 	}
-	return requestOptions;
 }
 
 /**
@@ -65,6 +64,7 @@ async function updateAnnouncement(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
+	requireValidAnnouncement(this);
 	const { onlyIfChanged } = this.getNodeParameter('options', {}) as { onlyIfChanged?: boolean };
 	const groupId = readIdentifier(this, 'groupId');
 	const text = this.getNodeParameter('announcement', '') as string;
@@ -98,7 +98,7 @@ export const updateAnnouncementOperation: INodePropertyOptions = {
 	description: 'Replace the announcement of a chat group',
 	routing: {
 		request: { method: 'POST', url: announcementRoute },
-		send: { paginate: true, preSend: [checkAnnouncementLength] },
+		send: { paginate: true },
 		operations: { pagination: itemRequest(updateAnnouncement) },
 		output: {
 			postReceive: [singleResult((data, context) => ({ groupId: readIdentifier(context, 'groupId'), result: data.result === true }))],

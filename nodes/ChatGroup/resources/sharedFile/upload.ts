@@ -28,6 +28,7 @@ import {
 	withFileNameLock,
 } from '../../shared/sharedFileList';
 import type { SharedFile } from '../../shared/sharedFileList';
+import { runsAsTool } from '../../shared/toolUse';
 import { inputError, readIdentifier } from '../../shared/validation';
 
 /** "10 MB" read the generous way (10 × 1024 × 1024), so the node never refuses what the service takes. */
@@ -46,11 +47,11 @@ function uploadOptions(context: IExecuteSingleFunctions): UploadOptions {
 	return context.getNodeParameter('options', {}) as UploadOptions;
 }
 
-function describeBinaryFields(binary: INodeExecutionData['binary']): string {
+function describeBinaryFields(context: IExecuteSingleFunctions, binary: INodeExecutionData['binary']): string {
 	const names = Object.keys(binary ?? {});
-	return names.length
-		? `The item's binary fields are: ${names.map((name) => `"${name}"`).join(', ')}. Set Input Binary Field to one of them.`
-		: 'The item has no binary data at all. Put a node that reads or downloads the file (e.g. Read/Write Files from Disk, HTTP Request, Google Drive) before this one.';
+	if (names.length) return `The item's binary fields are: ${names.map((name) => `"${name}"`).join(', ')}. Set Input Binary Field to one of them.`;
+	if (runsAsTool(context)) return 'n8n gives an AI tool no files (binary data), only text: Upload cannot be used by a model. Upload files in the workflow itself, outside the agent.';
+	return 'The item has no binary data at all. Put a node that reads or downloads the file (e.g. Read/Write Files from Disk, HTTP Request, Google Drive) before this one.';
 }
 
 function readInputBinary(context: IExecuteSingleFunctions): { field: string; binary: IBinaryData } {
@@ -61,7 +62,7 @@ function readInputBinary(context: IExecuteSingleFunctions): { field: string; bin
 		throw inputError(
 			context,
 			field ? `The input item has no binary field "${field}"` : 'The Input Binary Field is empty',
-			describeBinaryFields(item.binary),
+			describeBinaryFields(context, item.binary),
 		);
 	}
 	return { field, binary };
@@ -96,17 +97,26 @@ async function planUpload(context: IExecuteSingleFunctions): Promise<UploadPlan>
 	};
 }
 
-/** Refuses what the service would refuse, before anything is sent, and names the body's format. */
-async function prepareUpload(this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
-	const upload = await planUpload(this);
-	const maxFileSizeMb = uploadOptions(this).maxFileSizeMb ?? DEFAULT_MAX_UPLOAD_MB;
+/** What this item uploads, refused if the service would refuse it: nothing is sent then. */
+async function checkedUpload(context: IExecuteSingleFunctions): Promise<UploadPlan> {
+	const upload = await planUpload(context);
+	const maxFileSizeMb = uploadOptions(context).maxFileSizeMb ?? DEFAULT_MAX_UPLOAD_MB;
 	if (upload.fileSize > maxFileSizeMb * BYTES_PER_MB) {
 		throw inputError(
-			this,
+			context,
 			`The file is ${upload.fileSize.toLocaleString('en-US')} bytes; the upload limit is ${maxFileSizeMb} MB (${(maxFileSizeMb * BYTES_PER_MB).toLocaleString('en-US')} bytes)`,
 			'Agora Chat accepts shared files up to 10 MB. Send a smaller file, or raise Max File Size in the options if your plan allows larger files.',
 		);
 	}
+	return upload;
+}
+
+/**
+ * Checks the upload before anything is sent, and names the body's format. As an AI tool the
+ * checks wait for the request hook, where a refusal answers the model (shared/toolUse.ts).
+ */
+async function prepareUpload(this: IExecuteSingleFunctions, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	if (!runsAsTool(this)) await checkedUpload(this);
 	return {
 		...requestOptions,
 		json: false,
@@ -306,7 +316,7 @@ async function uploadSharedFile(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
-	const upload = await planUpload(this);
+	const upload = runsAsTool(this) ? await checkedUpload(this) : await planUpload(this);
 	const groupId = readIdentifier(this, 'groupId');
 	const ifFileExists = uploadOptions(this).ifFileExists ?? 'keepBoth';
 	const baseUrl = String(requestData.options.baseURL);

@@ -1,0 +1,99 @@
+/**
+ * The node as an AI tool (`chatGroupTool`), run by n8n-core the way n8n runs a tool call (see
+ * support/aiTool.ts): what the model is offered (name, description, JSON schema from `$fromAI()`),
+ * what it gets back, and that bad arguments come back to it as an error it can act on, with no
+ * request sent where the input is invalid and no stopped execution.
+ */
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { GROUP_ID, useTestBed } from './fixtures';
+import type { ToolCallOptions } from '../support/engine';
+
+const bed = useTestBed();
+
+const GROUP = { __rl: true, mode: 'id', value: "={{ $fromAI('groupId', 'The ID of the chat group', 'string') }}" };
+const FILE = { __rl: true, mode: 'id', value: "={{ $fromAI('fileId', 'The file_id of a shared file, as Get Many returns it', 'string') }}" };
+const ANNOUNCEMENT = "={{ $fromAI('announcement', 'The new announcement text, at most 512 characters', 'string') }}";
+
+const updateTool: INodeParameters = { resource: 'announcement', operation: 'update', groupId: GROUP, announcement: ANNOUNCEMENT };
+const downloadTool: INodeParameters = { resource: 'sharedFile', operation: 'download', groupId: GROUP, fileId: FILE };
+const deleteTool: INodeParameters = { resource: 'sharedFile', operation: 'delete', groupId: GROUP, fileId: FILE };
+
+/** The error text the model reads, from the tool's answer `[{ error }]`. */
+function modelError(answer: unknown): string {
+	const [item] = answer as IDataObject[];
+	expect(Object.keys(item)).toEqual(['error']);
+	return String(item.error);
+}
+
+async function call(parameters: INodeParameters, args: Record<string, unknown>, options?: ToolCallOptions) {
+	const result = await bed.engine.callTool(parameters, args, options);
+	if (result.thrown && result.answer === undefined) throw new Error(`the tool call failed: ${result.thrown}`);
+	return result;
+}
+
+describe('answers a model can use', () => {
+	it('Update: the announcement changes with one request; the answer is { groupId, result: true }', async () => {
+		const { answer, error } = await call(updateTool, { groupId: GROUP_ID, announcement: 'Stand-up at 10' });
+		expect(error).toBeUndefined();
+		expect(answer).toEqual([{ groupId: GROUP_ID, result: true }]);
+		expect(bed.emulator.getAnnouncement(GROUP_ID)).toBe('Stand-up at 10');
+		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['updateAnnouncement']);
+	});
+
+	it('Download: the model gets name, size, type and IDs; the bytes stay in n8n', async () => {
+		const stored = bed.emulator.addFile(GROUP_ID, { fileName: 'minutes.txt', bytes: Buffer.from('secret minutes'), contentType: 'text/plain' });
+		const { answer, run } = await call(downloadTool, { groupId: GROUP_ID, fileId: stored.fileId });
+		expect(answer).toEqual([{ groupId: GROUP_ID, fileId: stored.fileId, fileName: 'minutes.txt', mimeType: 'text/plain', fileSize: 14 }]);
+		const toolOutput = run.data.resultData.runData['Agora Chat Group Tool'][0].data?.ai_tool?.[0]?.[0];
+		expect(toolOutput?.binary?.data?.fileName).toBe('minutes.txt');
+	});
+
+	it('Delete: the file is gone; the answer is { group_id, file_id, result: true }', async () => {
+		const stored = bed.emulator.addFile(GROUP_ID, { fileName: 'old.log', bytes: Buffer.from('x') });
+		const { answer } = await call(deleteTool, { groupId: GROUP_ID, fileId: stored.fileId });
+		expect(answer).toEqual([{ group_id: GROUP_ID, file_id: stored.fileId, result: true }]);
+		expect(bed.emulator.listFiles(GROUP_ID)).toEqual([]);
+	});
+});
+
+describe("a model's bad arguments come back to it as an error it can act on", () => {
+	const cases: Array<[string, INodeParameters, Record<string, unknown>, RegExp, number]> = [
+		['empty group ID', updateTool, { groupId: '', announcement: 'Hi' }, /^The Group ID is empty\. Enter the ID of the chat group/, 0],
+		['blank file ID', deleteTool, { groupId: GROUP_ID, fileId: '  ' }, /^The File ID is empty\. Enter the ID of the shared file \(file_id from Shared File > Get Many/, 0],
+		['600 characters of announcement', updateTool, { groupId: GROUP_ID, announcement: 'x'.repeat(600) }, /^The Announcement is 600 characters long; Agora Chat accepts at most 512\. Shorten the text/, 0],
+		['an unknown group', updateTool, { groupId: '999000999', announcement: 'Hi' }, /^grpID 999000999 does not exist! Group "999000999" does not exist in this app/, 1],
+		['a file the group does not have', downloadTool, { groupId: GROUP_ID, fileId: 'no-such-file' }, /no-such-file/, 1],
+	];
+
+	it.each(cases)('%s: the answer { error } says what is wrong and what to do; the execution goes on', async (_label, parameters, args, expected, requests) => {
+		bed.emulator.setAnnouncement(GROUP_ID, 'Unchanged');
+		const { answer, thrown, error } = await call(parameters, args);
+		expect(modelError(answer)).toMatch(expected);
+		expect(thrown).toBeNull();
+		expect(error).toBeUndefined();
+		expect(bed.emulator.requests).toHaveLength(requests);
+		expect(bed.emulator.getAnnouncement(GROUP_ID)).toBe('Unchanged');
+	});
+
+	it('Upload as a tool: n8n gives a tool no binary data; the model is told so, nothing is sent', async () => {
+		const { answer } = await call({ resource: 'sharedFile', operation: 'upload', groupId: GROUP }, { groupId: GROUP_ID });
+		expect(modelError(answer)).toMatch(/n8n gives an AI tool no files \(binary data\), only text: Upload cannot be used by a model/);
+		expect(bed.emulator.requests).toHaveLength(0);
+	});
+
+	it('invoked directly (MCP Server Trigger): the error is thrown, and n8n hands the model its message with what to do', async () => {
+		const { answer, thrown } = await bed.engine.callTool(updateTool, { groupId: GROUP_ID, announcement: 'x'.repeat(600) }, { via: 'invoke' });
+		expect(answer).toBeUndefined();
+		// n8n appends the description to a message that lacks it ("Details: …"); in queue mode it passes the message alone.
+		expect(thrown).toMatch(/^The Announcement is 600 characters long; Agora Chat accepts at most 512\. Shorten the text\. Characters are counted/);
+		expect(thrown).not.toContain('Details:');
+		expect(bed.emulator.requests).toHaveLength(0);
+	});
+
+	it('Settings > On Error > Stop Workflow on the tool: the error stops the execution, as the user chose', async () => {
+		const { answer, error } = await bed.engine.callTool(updateTool, { groupId: '', announcement: 'Hi' }, { onError: 'stopWorkflow' });
+		expect(error?.message).toBe('The Group ID is empty');
+		expect(answer).toBeUndefined();
+	});
+});
