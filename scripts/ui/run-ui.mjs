@@ -124,7 +124,7 @@ async function main() {
 		const added =
 			found &&
 			(await check('choosing Shared File > Download shows Group first after Operation, the credential preselected', async () => {
-				await page.getByText('Download a shared file of a group', { exact: true }).click();
+				await page.getByText('Download a shared file by ID from Get Many', { exact: true }).click();
 				await page.getByTestId('ndv').waitFor();
 				const order = await page
 					.getByTestId('node-parameters')

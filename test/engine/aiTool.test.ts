@@ -14,8 +14,11 @@ const bed = useTestBed();
 const GROUP = { __rl: true, mode: 'id', value: "={{ $fromAI('groupId', 'The ID of the chat group', 'string') }}" };
 const FILE = { __rl: true, mode: 'id', value: "={{ $fromAI('fileId', 'The file_id of a shared file, as Get Many returns it', 'string') }}" };
 const ANNOUNCEMENT = "={{ $fromAI('announcement', 'The new announcement text, at most 512 characters', 'string') }}";
+const MAX_TOOL_NAME_LENGTH = 64;
 
 const updateTool: INodeParameters = { resource: 'announcement', operation: 'update', groupId: GROUP, announcement: ANNOUNCEMENT };
+const getTool: INodeParameters = { resource: 'announcement', operation: 'get', groupId: GROUP };
+const getManyTool: INodeParameters = { resource: 'sharedFile', operation: 'getAll', groupId: GROUP };
 const downloadTool: INodeParameters = { resource: 'sharedFile', operation: 'download', groupId: GROUP, fileId: FILE };
 const deleteTool: INodeParameters = { resource: 'sharedFile', operation: 'delete', groupId: GROUP, fileId: FILE };
 
@@ -31,6 +34,47 @@ async function call(parameters: INodeParameters, args: Record<string, unknown>, 
 	if (result.thrown && result.answer === undefined) throw new Error(`the tool call failed: ${result.thrown}`);
 	return result;
 }
+
+describe('what a model is offered', () => {
+	const operations: Array<[string, string, INodeParameters]> = [
+		['announcement', 'get', getTool],
+		['announcement', 'update', updateTool],
+		['sharedFile', 'getAll', getManyTool],
+		['sharedFile', 'download', downloadTool],
+		['sharedFile', 'delete', deleteTool],
+	];
+
+	it.each(operations)('%s %s: the automatic description is "<action> in Agora Chat Group", the parameters are its $fromAI() keys', async (resource, operation, parameters) => {
+		bed.emulator.setAnnouncement(GROUP_ID, 'Hi');
+		const { tools } = await bed.engine.callTool(parameters, { groupId: GROUP_ID, announcement: 'Hi', fileId: 'none' }, { via: 'invoke' });
+		const action = bed.engine.nodeDescription.properties
+			.find((property) => property.name === 'operation' && property.displayOptions?.show?.resource?.includes(resource))
+			?.options?.find((option) => 'value' in option && option.value === operation) as { action?: string } | undefined;
+		expect(tools).toHaveLength(1);
+		expect(tools[0].description).toBe(`${action?.action} in Agora Chat Group`);
+		expect(Object.values(tools[0].parameters).every((parameter) => parameter.type === 'string' && parameter.description)).toBe(true);
+	});
+
+	it('each operation\'s action names what it does in at most 44 characters, so that the name n8n gives a new tool node ("<action> in Agora Chat Group") is a tool name OpenAI accepts (n8n 1.x does not shorten it)', () => {
+		const names = bed.engine.nodeDescription.properties
+			.filter((property) => property.name === 'operation')
+			.flatMap((property) => (property.options ?? []) as Array<{ action?: string }>)
+			.map((option) => `${option.action} in ${bed.engine.nodeDescription.defaults.name}`.replace(/[^a-zA-Z0-9_-]+/g, '_'));
+		expect(names).toHaveLength(6);
+		for (const name of names) expect(name.length).toBeLessThanOrEqual(MAX_TOOL_NAME_LENGTH);
+	});
+
+	it('destructive operations say so in what the model and the user read', () => {
+		const options = bed.engine.nodeDescription.properties
+			.filter((property) => property.name === 'operation')
+			.flatMap((property) => (property.options ?? []) as Array<{ value: string; action?: string; description?: string }>);
+		const byValue = (value: string) => options.filter((option) => option.value === value).map((option) => `${option.action} / ${option.description}`).join('');
+		expect(byValue('delete')).toMatch(/^Permanently delete.*cannot be restored/);
+		expect(byValue('update')).toMatch(/^Overwrite.*overwritten, not kept/);
+		const upload = JSON.stringify(bed.engine.nodeDescription.properties.filter((property) => property.name === 'options'));
+		expect(upload).toContain('Destructive: deletes every older file of that name');
+	});
+});
 
 describe('answers a model can use', () => {
 	it('Update: the announcement changes with one request; the answer is { groupId, result: true }', async () => {

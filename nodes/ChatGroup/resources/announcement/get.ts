@@ -7,7 +7,7 @@ import { readIdentifier } from '../../shared/validation';
 export const getAnnouncementOperation: INodePropertyOptions = {
 	name: 'Get',
 	value: 'get',
-	action: 'Get the announcement of a group',
+	action: "Get a group's announcement by group ID",
 	description: 'Get the announcement of a chat group',
 	routing: {
 		request: { method: 'GET', url: announcementRoute },

@@ -94,8 +94,8 @@ async function updateAnnouncement(
 export const updateAnnouncementOperation: INodePropertyOptions = {
 	name: 'Update',
 	value: 'update',
-	action: 'Update the announcement of a group',
-	description: 'Replace the announcement of a chat group',
+	action: "Overwrite a group's announcement by group ID",
+	description: 'Replace the announcement of a chat group: the previous text is overwritten, not kept',
 	routing: {
 		request: { method: 'POST', url: announcementRoute },
 		send: { paginate: true },

@@ -50,8 +50,8 @@ async function deleteOnce(
 export const deleteSharedFileOperation: INodePropertyOptions = {
 	name: 'Delete',
 	value: 'delete',
-	action: 'Delete a shared file of a group',
-	description: 'Delete a shared file from a chat group',
+	action: 'Permanently delete a file (ID from Get Many)',
+	description: 'Permanently delete a shared file from a chat group: it cannot be restored',
 	routing: {
 		request: { method: 'DELETE', url: sharedFileRoute },
 		send: { paginate: true },

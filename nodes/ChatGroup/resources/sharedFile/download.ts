@@ -100,7 +100,7 @@ const showForDownload = { resource: ['sharedFile'], operation: ['download'] };
 export const downloadSharedFileOperation: INodePropertyOptions = {
 	name: 'Download',
 	value: 'download',
-	action: 'Download a shared file of a group',
+	action: 'Download a shared file by ID from Get Many',
 	description: 'Download a shared file of a chat group as binary data',
 	routing: {
 		request: {

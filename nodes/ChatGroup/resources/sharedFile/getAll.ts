@@ -76,8 +76,8 @@ const showForGetMany = { resource: ['sharedFile'], operation: ['getAll'] };
 export const getManySharedFilesOperation: INodePropertyOptions = {
 	name: 'Get Many',
 	value: 'getAll',
-	action: 'Get many shared files of a group',
-	description: 'List the shared files of a chat group, newest first',
+	action: 'Get many shared files (with IDs) of a group',
+	description: 'List the shared files of a chat group, newest first: ID, name, size, owner, upload time',
 	routing: {
 		request: { method: 'GET', url: sharedFilesRoute },
 		send: { paginate: true },

@@ -348,7 +348,7 @@ const showForUpload = { resource: ['sharedFile'], operation: ['upload'] };
 export const uploadSharedFileOperation: INodePropertyOptions = {
 	name: 'Upload',
 	value: 'upload',
-	action: 'Upload a shared file to a group',
+	action: 'Upload a file from binary data to a group',
 	description: 'Upload a file from the input item to a chat group (at most 10 MB)',
 	routing: {
 		request: { method: 'POST', url: sharedFilesRoute },
@@ -397,7 +397,7 @@ export const uploadSharedFileFields: INodeProperties[] = [
 						name: 'Replace If Different',
 						value: 'replaceIfDifferent',
 						description:
-							'If the newest file of that name has the same size, it counts as unchanged and nothing is uploaded; otherwise upload. Then every older file of that name is deleted (replacedFileIds).',
+							'Destructive: deletes every older file of that name (replacedFileIds), after a good upload. If the newest file of that name has the same size, it counts as unchanged and nothing is uploaded.',
 					},
 				],
 			},
