@@ -19,7 +19,8 @@ export class ChatGroup implements INodeType {
 		name: 'chatGroup',
 		icon: { light: 'file:../../icons/agoraChat.svg', dark: 'file:../../icons/agoraChat.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// 1.1: as an AI tool, Get Many answers with at most Limit files (10 by default); see getAll.ts.
+		version: [1, 1.1],
 		subtitle:
 			'={{ ({ get: "Get", update: "Update", getAll: "Get Many", upload: "Upload", download: "Download", delete: "Delete" })[$parameter.operation] + " " + ($parameter.resource === "sharedFile" ? "Shared File" : "Announcement") }}',
 		description: 'Read and update a chat group\'s announcement, and manage its shared files, in Agora Chat or Easemob',

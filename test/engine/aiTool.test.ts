@@ -85,6 +85,25 @@ describe('answers a model can use', () => {
 		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['updateAnnouncement']);
 	});
 
+	it('Get Many (node version 1.1, the editor\'s for a new node): at most 10 files unless the tool\'s Limit says otherwise, from one page of 10', async () => {
+		for (let index = 0; index < 25; index++) bed.emulator.addFile(GROUP_ID, { fileName: `f-${index}.txt`, bytes: Buffer.from(String(index)), created: Date.now() - (25 - index) * 1000 });
+		const { answer } = await call(getManyTool, { groupId: GROUP_ID });
+		expect((answer as IDataObject[]).map((file) => file.file_name)).toEqual(Array.from({ length: 10 }, (_, index) => `f-${24 - index}.txt`));
+		expect(bed.emulator.requests.map((request) => `${request.operation} ${request.query.pagesize}`)).toEqual(['listFiles 10']);
+
+		const three = await call({ ...getManyTool, toolLimit: "={{ $fromAI('limit', 'How many files, newest first', 'number') }}" }, { groupId: GROUP_ID, limit: 3 });
+		expect((three.answer as IDataObject[]).map((file) => file.file_name)).toEqual(['f-24.txt', 'f-23.txt', 'f-22.txt']);
+		expect(three.tools[0].parameters.limit.type).toBe('number');
+	});
+
+	it('Get Many, node version 1 (saved before 1.1): its Limit of 50 and Return All as they were', async () => {
+		for (let index = 0; index < 60; index++) bed.emulator.addFile(GROUP_ID, { fileName: `f-${index}.txt`, bytes: Buffer.from(String(index)) });
+		const { answer } = await call(getManyTool, { groupId: GROUP_ID }, { typeVersion: 1 });
+		expect(answer).toHaveLength(50);
+		const all = await call({ ...getManyTool, returnAll: true }, { groupId: GROUP_ID }, { typeVersion: 1 });
+		expect(all.answer).toHaveLength(60);
+	});
+
 	it('Download: the model gets name, size, type and IDs; the bytes stay in n8n', async () => {
 		const stored = bed.emulator.addFile(GROUP_ID, { fileName: 'minutes.txt', bytes: Buffer.from('secret minutes'), contentType: 'text/plain' });
 		const { answer, run } = await call(downloadTool, { groupId: GROUP_ID, fileId: stored.fileId });

@@ -53,8 +53,10 @@ function readFilter(context: IExecuteSingleFunctions): ((file: SharedFile) => bo
  */
 async function getManySharedFiles(this: IExecutePaginationFunctions): Promise<INodeExecutionData[]> {
 	const groupId = readIdentifier(this, 'groupId');
-	const returnAll = this.getNodeParameter('returnAll', false) as boolean;
-	const limit = returnAll ? Infinity : Math.max(1, Math.floor(this.getNodeParameter('limit', 50) as number));
+	// Only one of them is shown: the tool's own Limit, or Return All and Limit.
+	const toolLimit = this.getNodeParameter('toolLimit', null) as number | null;
+	const returnAll = toolLimit === null && (this.getNodeParameter('returnAll', false) as boolean);
+	const limit = returnAll ? Infinity : Math.max(1, Math.floor((toolLimit ?? this.getNodeParameter('limit', 50)) as number));
 	const matches = readFilter(this) ?? (() => true);
 	const toItem = (file: SharedFile) => pairedWith(this, { ...file } as IDataObject);
 	const known = await knownSharedFiles(this, groupId);
@@ -73,6 +75,25 @@ async function getManySharedFiles(this: IExecutePaginationFunctions): Promise<IN
 
 const showForGetMany = { resource: ['sharedFile'], operation: ['getAll'] };
 
+/**
+ * A model reads every item a tool returns, so as a tool (node version 1.1 on) Get Many answers
+ * with at most its own Limit of files (`toolLimit`, 10 unless set), and has no Return All. A
+ * default is not saved with a workflow: a parameter of its own, shown only in the `…Tool` variant
+ * (n8n's `@tool` condition) of new nodes, keeps every saved workflow's answer as it was, version 1
+ * tools included. (n8n's lint rules want a parameter named `limit` to default to 50.)
+ */
+export const TOOL_DEFAULT_LIMIT = 10;
+const SHORT_ANSWERS_SINCE = 1.1;
+
+/** The property where answers are not kept short: node version 1, and outside the tool variant. */
+function forFullAnswers(property: INodeProperties): INodeProperties[] {
+	const show = property.displayOptions?.show ?? {};
+	return [
+		{ ...property, displayOptions: { show: { ...show, '@version': [{ _cnd: { lt: SHORT_ANSWERS_SINCE } }] } } },
+		{ ...property, displayOptions: { show: { ...show, '@version': [{ _cnd: { gte: SHORT_ANSWERS_SINCE } }], '@tool': [false] } } },
+	];
+}
+
 export const getManySharedFilesOperation: INodePropertyOptions = {
 	name: 'Get Many',
 	value: 'getAll',
@@ -86,15 +107,15 @@ export const getManySharedFilesOperation: INodePropertyOptions = {
 };
 
 export const getManySharedFilesFields: INodeProperties[] = [
-	{
+	...forFullAnswers({
 		displayName: 'Return All',
 		name: 'returnAll',
 		type: 'boolean',
 		default: false,
 		description: 'Whether to return all results or only up to a given limit',
 		displayOptions: { show: showForGetMany },
-	},
-	{
+	}),
+	...forFullAnswers({
 		displayName: 'Limit',
 		name: 'limit',
 		type: 'number',
@@ -102,6 +123,15 @@ export const getManySharedFilesFields: INodeProperties[] = [
 		default: 50,
 		description: 'Max number of results to return',
 		displayOptions: { show: { ...showForGetMany, returnAll: [false] } },
+	}),
+	{
+		displayName: 'Limit',
+		name: 'toolLimit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: TOOL_DEFAULT_LIMIT,
+		description: 'Max number of files the model gets, newest first. It reads every one: keep it small.',
+		displayOptions: { show: { ...showForGetMany, '@version': [{ _cnd: { gte: SHORT_ANSWERS_SINCE } }], '@tool': [true] } },
 	},
 	{
 		displayName: 'Filters',
