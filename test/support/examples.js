@@ -7,6 +7,8 @@ const fs = require('node:fs');
 const examplesFolder = path.resolve(__dirname, '..', '..', 'examples');
 
 const EXAMPLES = ['morning-announcement', 'sync-files', 'clean-up-old-files'];
+// Not in EXAMPLES: save-new-files (a trigger, run as active workflows) and agent-announcement (an AI
+// agent: the engine harness has no AI nodes; scripts/e2e/checks/agent.mjs runs it in a real n8n).
 
 /** The n8n-nodes-base nodes the examples use (a real n8n has them all; the engine harness loads these). */
 const EXAMPLE_BASE_NODES = [
