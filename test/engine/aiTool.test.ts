@@ -104,6 +104,16 @@ describe('answers a model can use', () => {
 		expect(all.answer).toHaveLength(60);
 	});
 
+	it('Get Many as a regular node: version 1.1 as version 1 (Limit 50, a Limit set, Return All)', async () => {
+		for (let index = 0; index < 60; index++) bed.emulator.addFile(GROUP_ID, { fileName: `f-${index}.txt`, bytes: Buffer.from(String(index)) });
+		const getMany = { resource: 'sharedFile', operation: 'getAll', groupId: GROUP_ID };
+		for (const typeVersion of [1, 1.1]) {
+			const counts = [];
+			for (const extra of [{}, { limit: 5 }, { returnAll: true }]) counts.push((await bed.engine.run({ ...getMany, ...extra }, { typeVersion })).items.length);
+			expect(counts).toEqual([50, 5, 60]);
+		}
+	});
+
 	it('Download: the model gets name, size, type and IDs; the bytes stay in n8n', async () => {
 		const stored = bed.emulator.addFile(GROUP_ID, { fileName: 'minutes.txt', bytes: Buffer.from('secret minutes'), contentType: 'text/plain' });
 		const { answer, run } = await call(downloadTool, { groupId: GROUP_ID, fileId: stored.fileId });

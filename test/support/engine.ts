@@ -204,6 +204,8 @@ export interface RunOptions {
 	nodeType?: string;
 	/** Cancels the execution after this long, as the editor's Stop button does. */
 	cancelAfterMs?: number;
+	/** The node's version (default 1, what workflows saved before 1.1 hold). */
+	typeVersion?: number;
 }
 
 /** A workflow as n8n exports it (and `n8n import:workflow` reads it). */
@@ -384,6 +386,7 @@ export class Engine {
 	async run(parameters: INodeParameters, options: RunOptions = {}): Promise<NodeRun> {
 		const node = agoraNode(parameters, {
 			type: options.nodeType ?? CHAT_GROUP_NODE_TYPE,
+			typeVersion: options.typeVersion ?? 1,
 			...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 		});
 		const run = await this.execute({ name: 'Engine test', nodes: [node], connections: {} }, node, options.items ?? [{ json: {} }], 'manual', options.cancelAfterMs);
