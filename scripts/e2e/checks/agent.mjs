@@ -349,16 +349,17 @@ async function exampleScenario(ctx, model, versions) {
 export async function run(ctx) {
 	const versions = currentAiNodeVersions(ctx.install);
 	console.log(`# agent: n8n ${ctx.version}: AI Agent ${versions.agent}, OpenAI Chat Model ${versions.openAi} (Chat Completions), tool node ${TOOL_NODE_TYPE} 1.1`);
+	const started = Date.now();
 	const model = await startStandInModel();
 	try {
 		await ctx.importCredentials([modelCredential(model)]);
 		const timings = [];
 		for (const scenario of [updateScenario, readScenario, downloadDeleteScenario, badArgumentsScenario, exampleScenario]) {
-			const started = Date.now();
+			const scenarioStarted = Date.now();
 			await scenario(ctx, model, versions);
-			timings.push(`${scenario.name.replace(/Scenario$/, '')} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+			timings.push(`${scenario.name.replace(/Scenario$/, '')} ${((Date.now() - scenarioStarted) / 1000).toFixed(1)} s`);
 		}
-		console.log(`# agent: ${timings.join(', ')}`);
+		console.log(`# agent: ${timings.join(', ')}; ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
 		const unmatched = model.all().filter((entry) => !entry.scenario);
 		ctx.record('agent: every request the stand-in model got belonged to a scripted scenario', unmatched.length === 0, unmatched.map((entry) => JSON.stringify(entry.answer)).join('\n'));
 	} finally {

@@ -88,6 +88,7 @@ export async function run(ctx) {
 		ctx.record(`mcp: n8n ${ctx.version} has no MCP Server Trigger`, true);
 		return;
 	}
+	const started = Date.now();
 	const transportName = versions.mcpTrigger >= 2 ? 'Streamable HTTP' : 'SSE';
 	console.log(`# mcp: n8n ${ctx.version}: MCP Server Trigger ${versions.mcpTrigger} (${transportName}), client @modelcontextprotocol/sdk ${JSON.parse(fs.readFileSync(new URL('../../../node_modules/@modelcontextprotocol/sdk/package.json', import.meta.url), 'utf8')).version}`);
 	const update = toolNode(ctx, 'announcement', 'update');
@@ -145,5 +146,6 @@ export async function run(ctx) {
 		await client?.close().catch(() => undefined);
 		await server.api.request('POST', `workflows/${workflow.id}/deactivate`, {}).catch(() => undefined);
 		await server.stop();
+		console.log(`# mcp: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 	}
 }
