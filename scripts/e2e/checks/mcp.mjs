@@ -82,6 +82,27 @@ function resultText(result) {
 	return (result.content ?? []).filter((part) => part.type === 'text').map((part) => part.text).join('');
 }
 
+/**
+ * Queue mode: each tool call is an execution of the MCP workflow that a worker runs (it invokes the tool);
+ * the worker logs name it, the main's never does. They join the pass's own count of executions.
+ */
+async function checkRanOnWorkers(ctx, server, workflow) {
+	await ctx.check('mcp, queue mode: every tool call ran as an execution on one worker, none on the main', async () => {
+		const list = await server.api.request('GET', `executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: workflow.id }))}&limit=100`);
+		const ids = (list.results ?? list).map((execution) => String(execution.id));
+		if (ids.length < 3) throw new Error(`${ids.length} executions of the MCP workflow for 3 tool calls`);
+		const astray = [];
+		for (const executionId of ids) {
+			const started = new RegExp(`Worker started execution ${executionId} \\(job `);
+			const ranOn = ctx.workers.filter((worker) => started.test(worker.output())).map((worker) => worker.name);
+			const ranOnMain = started.test(ctx.main.output());
+			ctx.executions.push({ workflowId: workflow.id, executionId, ranOn, ranOnMain });
+			if (ranOn.length !== 1 || ranOnMain) astray.push(`execution ${executionId} ran on ${[...ranOn, ...(ranOnMain ? ['the main'] : [])].join(' and ') || 'no worker'}`);
+		}
+		if (astray.length) throw new Error(astray.join('; '));
+	});
+}
+
 export async function run(ctx) {
 	const versions = currentAiNodeVersions(ctx.install);
 	if (!versions.mcpTrigger) {
@@ -142,6 +163,7 @@ export async function run(ctx) {
 			}
 			ctx.expectEqual((await sentSince()).length, 2, 'requests (the update and the list before it)');
 		});
+		if (ctx.pass === 'queue') await checkRanOnWorkers(ctx, server, workflow);
 	} finally {
 		await client?.close().catch(() => undefined);
 		await server.api.request('POST', `workflows/${workflow.id}/deactivate`, {}).catch(() => undefined);
