@@ -149,6 +149,32 @@ describe("a model's bad arguments come back to it as an error it can act on", ()
 		expect(bed.emulator.getAnnouncement(GROUP_ID)).toBe('Unchanged');
 	});
 
+	const dotIds: Array<[string, INodeParameters, Record<string, unknown>, RegExp]> = [
+		['Update with group ID ..', updateTool, { groupId: '..', announcement: 'Hi' }, /^The Group ID "\.\." is not an ID\. "\." and "\.\." \(also written %2E\) are not IDs: .*Enter the ID of the chat group/],
+		['Delete with group ID .', deleteTool, { groupId: '.', fileId: 'f-1' }, /^The Group ID "\." is not an ID\. .*Enter the ID of the chat group/],
+		['Delete with file ID ..', deleteTool, { groupId: GROUP_ID, fileId: '..' }, /^The File ID "\.\." is not an ID\. .*would address the whole group.*Enter the ID of the shared file/],
+		['Download with file ID %2E%2E', downloadTool, { groupId: GROUP_ID, fileId: '%2E%2E' }, /^The File ID "%2E%2E" is not an ID\. .*Enter the ID of the shared file/],
+	];
+
+	it.each(dotIds)('%s: the answer { error } names the field and says what to enter; nothing is sent, the group keeps its files', async (_label, parameters, args, expected) => {
+		const kept = bed.emulator.addFile(GROUP_ID, { fileName: 'keep.txt', bytes: Buffer.from('keep') });
+		bed.emulator.setAnnouncement(GROUP_ID, 'Unchanged');
+		const { answer, thrown, error } = await call(parameters, args);
+		expect(modelError(answer)).toMatch(expected);
+		expect(thrown).toBeNull();
+		expect(error).toBeUndefined();
+		expect(bed.emulator.requests).toHaveLength(0);
+		expect(bed.emulator.listFiles(GROUP_ID).map((file) => file.fileId)).toEqual([kept.fileId]);
+		expect(bed.emulator.getAnnouncement(GROUP_ID)).toBe('Unchanged');
+	});
+
+	it('invoked directly (MCP Server Trigger) with file ID ..: the thrown message names the field and what to enter; nothing is sent', async () => {
+		const { answer, thrown } = await bed.engine.callTool(deleteTool, { groupId: GROUP_ID, fileId: '..' }, { via: 'invoke' });
+		expect(answer).toBeUndefined();
+		expect(thrown).toMatch(/^The File ID "\.\." is not an ID\. .*Enter the ID of the shared file/);
+		expect(bed.emulator.requests).toHaveLength(0);
+	});
+
 	it('Upload as a tool: n8n gives a tool no binary data; the model is told so, nothing is sent', async () => {
 		const { answer } = await call({ resource: 'sharedFile', operation: 'upload', groupId: GROUP }, { groupId: GROUP_ID });
 		expect(modelError(answer)).toMatch(/n8n gives an AI tool no files \(binary data\), only text: Upload cannot be used by a model/);
