@@ -41,6 +41,12 @@ function toolOfFirstRequest(model, scenario, toolName) {
 	return tool;
 }
 
+/** The scenario's group, alone in the emulator. */
+async function freshGroup(ctx, group = {}) {
+	await ctx.emulator.admin('POST', 'reset');
+	await ctx.emulator.admin('POST', 'groups', { groupId: ctx.groupId, ...group });
+}
+
 /** A check whose failure also prints the stand-in model's record of the scenario (once per scenario). */
 function checker(ctx, model, scenario) {
 	let printed = false;
@@ -86,8 +92,7 @@ async function updateScenario(ctx, model, versions) {
 	const check = checker(ctx, model, scenario);
 	const tool = toolNode(ctx, 'announcement', 'update');
 	const text = 'Stand-up moves to 10:00 from Monday';
-	await ctx.emulator.admin('POST', 'reset');
-	await ctx.emulator.admin('POST', 'groups', { groupId: ctx.groupId, announcement: 'Stand-up at 9:30' });
+	await freshGroup(ctx, { announcement: 'Stand-up at 9:30' });
 	const { result, sent } = await runScenario(ctx, model, {
 		id: 'agoraAgentUpdate',
 		scenario,
@@ -122,8 +127,7 @@ async function readScenario(ctx, model, versions) {
 	const check = checker(ctx, model, scenario);
 	const getAnnouncement = toolNode(ctx, 'announcement', 'get');
 	const getMany = toolNode(ctx, 'sharedFile', 'getAll');
-	await ctx.emulator.admin('POST', 'reset');
-	await ctx.emulator.admin('POST', 'groups', { groupId: ctx.groupId, announcement: 'Release on Friday' });
+	await freshGroup(ctx, { announcement: 'Release on Friday' });
 	const now = Date.now();
 	const names = Array.from({ length: 12 }, (_, index) => `notes-${String(index + 1).padStart(2, '0')}.txt`);
 	for (const [index, fileName] of names.entries()) {
@@ -174,8 +178,7 @@ async function downloadDeleteScenario(ctx, model, versions) {
 	const download = toolNode(ctx, 'sharedFile', 'download');
 	const remove = toolNode(ctx, 'sharedFile', 'delete');
 	const secret = `bytes-the-model-never-sees-${randomBytes(6).toString('hex')}`;
-	await ctx.emulator.admin('POST', 'reset');
-	await ctx.emulator.admin('POST', 'groups', { groupId: ctx.groupId });
+	await freshGroup(ctx);
 	await ctx.emulator.admin('POST', 'files', { groupId: ctx.groupId, fileName: 'keep.md', contentBase64: Buffer.from('# keep').toString('base64'), contentType: 'text/markdown', created: Date.now() - 120_000 });
 	await ctx.emulator.admin('POST', 'files', { groupId: ctx.groupId, fileName: 'old-report.txt', contentBase64: Buffer.from(secret).toString('base64'), contentType: 'text/plain', created: Date.now() - 60_000 });
 	const target = (results) => results[0].find((file) => file.file_name === 'old-report.txt').file_id;
@@ -216,8 +219,7 @@ async function badArgumentsScenario(ctx, model, versions) {
 	const check = checker(ctx, model, scenario);
 	const update = toolNode(ctx, 'announcement', 'update');
 	const download = toolNode(ctx, 'sharedFile', 'download');
-	await ctx.emulator.admin('POST', 'reset');
-	await ctx.emulator.admin('POST', 'groups', { groupId: ctx.groupId, announcement: 'Unchanged' });
+	await freshGroup(ctx, { announcement: 'Unchanged' });
 	await ctx.emulator.admin('POST', 'files', { groupId: ctx.groupId, fileName: 'a.txt', contentBase64: Buffer.from('a').toString('base64'), contentType: 'text/plain' });
 	const calls = [
 		['empty group ID', update, { groupId: '', announcement: 'Hello' }, /Group ID is empty/],
@@ -289,8 +291,7 @@ async function exampleScenario(ctx, model, versions) {
 		if (node.type.endsWith('.lmChatOpenAi')) node.credentials = { openAiApi: { id: MODEL_CREDENTIAL.id, name: MODEL_CREDENTIAL.name } };
 		if (node.type.endsWith('.chatGroupTool')) node.credentials = { agoraChatApi: { id: ctx.credential.id, name: ctx.credential.name } };
 	}
-	await ctx.emulator.admin('POST', 'reset');
-	await ctx.emulator.admin('POST', 'groups', { groupId: ctx.groupId, announcement: 'Welcome' });
+	await freshGroup(ctx, { announcement: 'Welcome' });
 	const message = `[scenario: ${scenario}] Please announce: ${text}`;
 	const twice = [];
 	if (ctx.pass === 'cli') {
