@@ -5,6 +5,8 @@
  */
 import type { INode, INodeExecutionData } from 'n8n-workflow';
 
+import { errorForItem } from './errors';
+
 const AI_TOOL_CONNECTION = 'ai_tool';
 
 /** Whether this run is a tool call (the node's `…Tool` variant). */
@@ -30,6 +32,8 @@ export function errorForModel(error: Error & { description?: string | null }): s
  * - Elsewhere (MCP Server Trigger, older agents) n8n invokes the node and passes a thrown error's
  *   message on, in queue mode nothing else: the message then carries the description too.
  * - Under Continue On Fail, the answer `{ error }` in both cases.
+ * The error thrown is this item's copy: `error` itself may be shared with other items (a failed
+ * list read), and its message stays as it is.
  */
 export function toolCallFailure(
 	context: { getNode(): INode; getItemIndex(): number; continueOnFail(): boolean },
@@ -40,6 +44,10 @@ export function toolCallFailure(
 	if (context.continueOnFail() || (agentStep && node.onError !== 'stopWorkflow')) {
 		return [{ json: { error: errorForModel(error) }, pairedItem: { item: context.getItemIndex() } }];
 	}
-	if (!agentStep) error.message = errorForModel(error);
-	throw error;
+	const own = errorForItem(error, context.getItemIndex());
+	if (!agentStep) {
+		own.message = errorForModel(error);
+		if (typeof error.stack === 'string') own.stack = error.stack.replace(error.message, own.message);
+	}
+	throw own;
 }
