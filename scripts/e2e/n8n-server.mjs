@@ -141,11 +141,19 @@ export class N8nApi {
 	}
 
 	async request(method, route, body, { raw = false } = {}) {
-		const response = await fetch(`${this.url}/rest/${route}`, {
-			method,
-			headers: { cookie: this.cookie, 'browser-id': BROWSER_ID, ...(body ? { 'content-type': 'application/json' } : {}) },
-			body: body ? JSON.stringify(body) : undefined,
-			signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+		const send = () =>
+			fetch(`${this.url}/rest/${route}`, {
+				method,
+				headers: { cookie: this.cookie, 'browser-id': BROWSER_ID, ...(body ? { 'content-type': 'application/json' } : {}) },
+				body: body ? JSON.stringify(body) : undefined,
+				signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+			});
+		// A GET whose connection broke before any answer ("fetch failed": a kept-alive socket the
+		// server closed, on a loaded machine) is asked once more; a dead n8n fails the second time too.
+		const response = await send().catch(async (error) => {
+			if (method !== 'GET' || !(error instanceof TypeError)) throw error;
+			console.log(`# n8n GET /rest/${route}: ${error.message} (${error.cause?.code ?? error.cause?.message ?? 'no cause'}), asked again`);
+			return await send();
 		});
 		if (!response.ok) throw new Error(`n8n ${method} /rest/${route}: ${response.status} ${(await response.text()).slice(0, 500)}`);
 		if (raw) return Buffer.from(await response.arrayBuffer());
