@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { sleep } from 'n8n-workflow';
 
 import { defaultConfig, validateConfigPatch } from './config';
+import { CallbackDispatcher, callbackAdminRoutes } from './callbacks';
 import { attachmentDisposition } from './content-disposition';
 import { AgoraError, agoraErrors, defaultErrorCode, errorBody } from './errors';
 import { FaultQueue, validateFault } from './faults';
@@ -175,6 +176,12 @@ export class AgoraChatEmulator {
 	/** Every API request, in arrival order (admin calls are not logged). */
 	readonly requests: RecordedRequest[] = [];
 
+	/** Callback rules and what was delivered (the service's webhooks for group events). */
+	readonly callbacks = new CallbackDispatcher(
+		() => `${this.currentConfig.org}#${this.currentConfig.app}`,
+		() => this.now(),
+	);
+
 	private currentConfig: EmulatorConfig;
 	private clockOffsetMs = 0;
 	private listeningUrl = '';
@@ -265,6 +272,7 @@ export class AgoraChatEmulator {
 		this.issuedTokens.clear();
 		this.rateLimiter.clear();
 		this.clockOffsetMs = 0;
+		this.callbacks.reset();
 	}
 
 	// ---- state helpers -------------------------------------------------------------------
@@ -591,6 +599,7 @@ export class AgoraChatEmulator {
 			case 'deleteFile': {
 				const file = this.requireFile(group, call.params.fileId ?? '');
 				this.store.removeFile(group, file.fileId);
+				this.callbacks.groupEvent({ kind: 'deleteFile', groupId: group.groupId, operator: APP_ADMIN_OWNER, fileId: file.fileId });
 				return this.envelope(call, { group_id: group.groupId, file_id: file.fileId, result: true });
 			}
 			case 'deleteGroup':
@@ -690,6 +699,9 @@ export class AgoraChatEmulator {
 		if (announcement.length > ANNOUNCEMENT_MAX_LENGTH) throw agoraErrors.announcementTooLong();
 		group.announcement = announcement;
 		group.lastModified = this.now();
+		// Setting it empty is how the REST API deletes it.
+		const kind = announcement === '' ? 'deleteAnnouncement' : 'updateAnnouncement';
+		this.callbacks.groupEvent({ kind, groupId: group.groupId, operator: APP_ADMIN_OWNER, announcement });
 		return this.envelope(call, { id: group.groupId, result: true });
 	}
 
@@ -741,6 +753,8 @@ export class AgoraChatEmulator {
 			owner: APP_ADMIN_OWNER,
 			created: this.now(),
 		});
+		const file = { file_id: stored.fileId, file_name: stored.fileName, file_owner: stored.owner, file_size: stored.fileSize, created: stored.created };
+		this.callbacks.groupEvent({ kind: 'uploadFile', groupId: group.groupId, operator: APP_ADMIN_OWNER, file });
 		return this.envelope(call, {
 			file_url: `${this.fileUrlBase(call, group.groupId)}/${stored.fileId}`,
 			group_id: group.groupId,
@@ -812,10 +826,10 @@ export class AgoraChatEmulator {
 	 * GET state, POST reset, POST groups {groupId, announcement?, groupName?, owner?, members?},
 	 * POST files {groupId, fileName, contentBase64, contentType?, owner?}, POST seed {groupId, count, sizeBytes?},
 	 * POST faults (a Fault), DELETE faults, POST config (partial config), POST clock {advanceMs},
-	 * POST tokens/expire, GET requests, DELETE requests.
+	 * POST tokens/expire, GET requests, DELETE requests; callbacks/… (callbacks.ts callbackAdminRoutes).
 	 */
 	private registerAdminRoutes(server: FastifyInstance): void {
-		const admin = (method: 'GET' | 'POST' | 'DELETE', path: string, action: (body: Record<string, unknown>) => unknown) => {
+		const admin = (method: 'GET' | 'POST' | 'DELETE', path: string, action: (body: Record<string, unknown>) => unknown | Promise<unknown>) => {
 			server.route({
 				method,
 				url: `${ADMIN_PREFIX}/${path}`,
@@ -832,7 +846,7 @@ export class AgoraChatEmulator {
 							}
 							body = parsed as Record<string, unknown>;
 						}
-						response = jsonResponse(200, action(body) ?? { ok: true });
+						response = jsonResponse(200, (await action(body)) ?? { ok: true });
 					} catch (error) {
 						response = this.errorResponse(
 							error instanceof AgoraError ? error : agoraErrors.invalidAdminRequest((error as Error).message),
@@ -910,6 +924,7 @@ export class AgoraChatEmulator {
 		admin('POST', 'tokens/expire', () => {
 			this.expireIssuedTokens();
 		});
+		for (const route of callbackAdminRoutes(this.callbacks)) admin(route.method, route.path, route.action);
 		admin('GET', 'requests', () => this.requests);
 		admin('DELETE', 'requests', () => {
 			this.clearRequests();
