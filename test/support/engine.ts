@@ -402,10 +402,13 @@ export class Engine {
 	 * Runs a whole workflow from its first trigger node, which receives one empty item, or, as
 	 * n8n runs the workflow of an active trigger, the items the trigger emitted.
 	 */
-	async runWorkflow(file: WorkflowFile, { triggerItems }: { triggerItems?: INodeExecutionData[] } = {}): Promise<WorkflowRun> {
+	async runWorkflow(
+		file: WorkflowFile,
+		{ triggerItems, mode }: { triggerItems?: INodeExecutionData[]; mode?: WorkflowExecuteMode } = {},
+	): Promise<WorkflowRun> {
 		const trigger = file.nodes.find((node) => /trigger/i.test(node.type));
 		if (!trigger) throw new Error(`${file.name} has no trigger node`);
-		const run = await this.execute(file, trigger, triggerItems ?? [{ json: {} }], triggerItems ? 'trigger' : 'manual');
+		const run = await this.execute(file, trigger, triggerItems ?? [{ json: {} }], mode ?? (triggerItems ? 'trigger' : 'manual'));
 		const { runData } = run.data.resultData;
 		const order = Object.keys(runData).sort((a, b) => runData[a][0].startTime - runData[b][0].startTime);
 		return {
