@@ -7,8 +7,6 @@
  */
 import { createHash, randomUUID } from 'crypto';
 
-import axios from 'axios';
-
 /** `current`: `"event": "group_op_event"`; `legacy`: `"chat_type": "muc"` (still on Agora's pages). */
 export type CallbackFormat = 'current' | 'legacy';
 
@@ -304,18 +302,18 @@ export class CallbackDispatcher {
 		void promise.finally(() => this.pending.delete(promise));
 	}
 
+	/** One POST, waiting at most TIMEOUT_MS for the whole answer (fetch: no idle-socket timeout of its own). */
 	private async attempt(url: string, payload: string): Promise<DeliveryAttempt> {
 		const started = Date.now();
 		try {
-			const response = await axios.post(url, payload, {
+			const response = await fetch(url, {
+				method: 'POST',
 				headers: { 'content-type': 'application/json' },
-				timeout: TIMEOUT_MS,
-				responseType: 'text',
-				transformResponse: (data: unknown) => data,
-				validateStatus: () => true,
-				maxRedirects: 0,
+				body: payload,
+				redirect: 'manual',
+				signal: AbortSignal.timeout(TIMEOUT_MS),
 			});
-			const bodyLength = typeof response.data === 'string' ? response.data.length : 0;
+			const bodyLength = (await response.text()).length;
 			const error = bodyLength > MAX_BODY_CHARACTERS ? `answer body over ${MAX_BODY_CHARACTERS} characters` : undefined;
 			return { status: response.status, ms: Date.now() - started, bodyLength, ...(error ? { error } : {}) };
 		} catch (error) {
