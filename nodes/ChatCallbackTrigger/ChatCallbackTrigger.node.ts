@@ -31,7 +31,8 @@ export class ChatCallbackTrigger implements INodeType {
 			{ name: 'agoraChatCallbackApi', required: true, testedBy: 'agoraChatCallbackSecret' },
 			{ name: 'agoraChatApi', required: false, displayOptions: { show: { 'options.downloadFiles': [true] } } },
 		],
-		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'webhook' }],
+		// responseData '' lets n8n answer with the node's webhookResponse (its default would be the text "firstEntryJson").
+		webhooks: [{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'webhook' }],
 		eventTriggerDescription: 'Waiting for a callback to the Test URL: register it in a callback rule, then change something in a group',
 		activationMessage: 'Callbacks sent to the Production URL now start this workflow.',
 		properties: [

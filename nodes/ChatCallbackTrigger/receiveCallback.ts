@@ -5,11 +5,13 @@
  * service counts any other answer as a failure (retries once, then drops it, and suspends a
  * rule that fails often).
  */
-import type { IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import type { INodeExecutionData, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 
 import { readCallback } from './callbackFormats';
+import type { ReadCallback } from './callbackFormats';
 import { parseGroupIds, selectedItems } from './filters';
 import { isFirstDelivery } from './recentCallIds';
+import { forgetSecret, rememberedSecret, rememberSecret } from './secretMemory';
 import { hasValidSignature, isOutsideMaxAge } from './signature';
 
 export const CALLBACK_CREDENTIAL_TYPE = 'agoraChatCallbackApi';
@@ -43,9 +45,33 @@ function acknowledge(reason: string): IWebhookResponseData {
 	return { webhookResponse: { received: true, started: false, reason } };
 }
 
+/** 200, and the execution starts. */
+function start(workflowData: INodeExecutionData[][]): IWebhookResponseData {
+	return { workflowData, webhookResponse: { received: true, started: true } };
+}
+
 function maxAgeMinutes(context: IWebhookFunctions): number {
 	const value = Number(context.getNodeParameter('options.maxAgeMinutes', DEFAULT_MAX_AGE_MINUTES));
 	return Number.isFinite(value) && value >= 0 ? value : DEFAULT_MAX_AGE_MINUTES;
+}
+
+/**
+ * Checks the signature against the remembered secret, and on a mismatch against the credential
+ * as it is now (see secretMemory.ts). An empty secret would let anyone sign: it never matches.
+ */
+async function checkSignature(context: IWebhookFunctions, callback: ReadCallback): Promise<'valid' | 'mismatch' | 'noSecret'> {
+	const node = context.getNode();
+	const key = `${context.getWorkflow().id ?? ''}\n${node.id ?? node.name}\n${node.credentials?.[CALLBACK_CREDENTIAL_TYPE]?.id ?? ''}`;
+	const now = Date.now();
+	const remembered = rememberedSecret(key, now);
+	if (remembered !== undefined && hasValidSignature(callback, remembered)) return 'valid';
+	const { secret } = await context.getCredentials(CALLBACK_CREDENTIAL_TYPE);
+	if (typeof secret !== 'string' || secret === '') {
+		forgetSecret(key);
+		return 'noSecret';
+	}
+	rememberSecret(key, secret, now);
+	return hasValidSignature(callback, secret) ? 'valid' : 'mismatch';
 }
 
 export async function receiveCallback(context: IWebhookFunctions): Promise<IWebhookResponseData> {
@@ -53,12 +79,9 @@ export async function receiveCallback(context: IWebhookFunctions): Promise<IWebh
 	if (!reading.ok) return refuse(context, 400, `Not an Agora Chat callback: ${reading.problem}`);
 	const { callback } = reading;
 
-	const { secret } = await context.getCredentials(CALLBACK_CREDENTIAL_TYPE);
-	// An empty secret would let anyone sign: never accept a callback with one.
-	if (typeof secret !== 'string' || secret === '') {
-		return refuse(context, 401, 'The Agora Chat Callback credential has no secret');
-	}
-	if (!hasValidSignature(callback, secret)) {
+	const verdict = await checkSignature(context, callback);
+	if (verdict === 'noSecret') return refuse(context, 401, 'The Agora Chat Callback credential has no secret');
+	if (verdict === 'mismatch') {
 		return refuse(context, 401, 'Signature does not match: check the secret in the Agora Chat Callback credential against the callback rule');
 	}
 	const now = Date.now();
@@ -75,5 +98,5 @@ export async function receiveCallback(context: IWebhookFunctions): Promise<IWebh
 	const groupIds = parseGroupIds(context.getNodeParameter('options.groupIds', ''));
 	const items = selectedItems(callback, { events, groupIds });
 	if (items.length === 0) return acknowledge('not among the Events and Group IDs the trigger watches');
-	return { workflowData: [items] };
+	return start([items]);
 }

@@ -221,6 +221,44 @@ describe('genuine, fresh and once', () => {
 		expect(other.executions).toHaveLength(1);
 	});
 
+	it('the answers: short JSON saying whether an execution started (the service reads at most 1,000 characters)', async () => {
+		const trigger = activeTrigger({ events: ['fileShared'] });
+		const body = signed({ kind: 'uploadFile', groupId: GROUP_ID, operator: 'u1', file: file('f1') });
+		const answers = [await trigger.receive(body), await trigger.receive(body), await trigger.receive(signed({ kind: 'deleteFile', groupId: GROUP_ID, operator: 'u1', fileId: 'f1' }))].map(({ answer }) => answer);
+		expect(answers).toEqual([
+			{ status: 200, body: { received: true, started: true } },
+			{ status: 200, body: { received: true, started: false, reason: 'duplicate callId' } },
+			{ status: 200, body: { received: true, started: false, reason: 'not among the Events and Group IDs the trigger watches' } },
+		]);
+	});
+
+	it('the secret is read from the credential once a minute, and again when a signature does not match it: a changed secret applies at once', async () => {
+		const reads = jest.spyOn(bed.engine.credentials, 'getDecrypted');
+		try {
+			// Its own node id: a fresh entry in the process's memory of secrets.
+			const trigger = new ActiveWebhook(bed.engine, { ...callbackTriggerNode({ events: ALL_EVENTS }), id: 'secret-memory-trigger' });
+			const event: GroupEvent = { kind: 'deleteAnnouncement', groupId: GROUP_ID, operator: 'u1' };
+			const statuses = async (secret: string, count = 1) => {
+				const result = [];
+				for (let index = 0; index < count; index++) result.push((await trigger.receive(signed(event, 'current', { secret }))).answer.status);
+				return result;
+			};
+			expect(await statuses(SECRET, 5)).toEqual([200, 200, 200, 200, 200]);
+			expect(reads).toHaveBeenCalledTimes(1);
+			const rotated = `${SECRET}-rotated`;
+			bed.engine.credentials.set(CALLBACK_CREDENTIAL_TYPE, { secret: rotated });
+			// Until a callback signed with the new secret arrives, the old one (read less than a minute ago) still passes.
+			expect(await statuses(SECRET)).toEqual([200]);
+			expect(await statuses(rotated)).toEqual([200]);
+			expect(await statuses(SECRET)).toEqual([401]);
+			expect(await statuses('never-the-secret')).toEqual([401]);
+			// Every mismatch reads the credential again (as it is now); a match does not.
+			expect(reads).toHaveBeenCalledTimes(4);
+		} finally {
+			reads.mockRestore();
+		}
+	});
+
 	it('a duplicate of a callback the workflow filtered out is still answered 200 and starts nothing', async () => {
 		const trigger = activeTrigger({ events: ['fileRemoved'] });
 		const body = signed({ kind: 'uploadFile', groupId: GROUP_ID, operator: 'u1', file: file('f1') });

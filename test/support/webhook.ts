@@ -168,8 +168,11 @@ export class ActiveWebhook {
 			return this.answer({ status: response.statusCode, body: response.body });
 		}
 		if (result.workflowData === undefined) return this.answer({ status: 200, body: result.webhookResponse ?? { message: 'Webhook call received' } });
+		// responseMode onReceived: the description's responseData if set, else the node's webhookResponse, else n8n's message.
 		const execution = this.start(result.workflowData[0] ?? []);
-		return { ...this.answer({ status: 200, body: { message: 'Workflow was started' } }), execution };
+		const responseData = this.nodeType.description.webhooks?.[0]?.responseData;
+		const answerBody = responseData === 'noData' ? undefined : responseData || (result.webhookResponse ?? { message: 'Workflow was started' });
+		return { ...this.answer({ status: 200, body: answerBody }), execution };
 	}
 
 	/** Serves the webhook on 127.0.0.1; resolves with its URL (what n8n shows as the Production URL). */
