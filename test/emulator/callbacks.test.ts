@@ -218,6 +218,12 @@ describe('the admin API', () => {
 		expect(bodies[5]).toMatchObject({ chat_type: 'chat', security: md5(`${message.callId}${SECRET}${bodies[5].timestamp}`) });
 		expect([bad, first, again, old, missing, message].map((delivery) => delivery.delivered)).toEqual([true, true, true, true, true, true]);
 		expect((await admin('GET', 'callbacks/deliveries')).data).toHaveLength(6);
+		// Without waiting: the answer comes at once, the delivery follows (a burst is sent this way); a wrong request is still refused.
+		const queued = (await admin('POST', 'callbacks/send', { event, callId: `${APP_KEY}_queued`, wait: false })).data;
+		expect(queued).toEqual({ queued: true, callId: `${APP_KEY}_queued` });
+		expect((await admin('POST', 'callbacks/send', { ruleId: 'rule-9', event, wait: false })).status).toBe(400);
+		await admin('POST', 'callbacks/idle');
+		expect(receiver.received.at(-1)?.body.callId).toBe(`${APP_KEY}_queued`);
 		expect((await admin('GET', 'callbacks/rules')).data).toHaveLength(1);
 		await admin('POST', 'reset');
 		expect((await admin('GET', 'callbacks/rules')).data).toEqual([]);

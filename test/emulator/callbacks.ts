@@ -95,6 +95,8 @@ export interface CallbackSendRequest {
 	omit?: string[];
 	/** Retry once on a failure, as the service does (default true). */
 	retry?: boolean;
+	/** The admin API answers at once when false (the delivery goes on; see idle and deliveries). Default true. */
+	wait?: boolean;
 }
 
 const MAX_BODY_CHARACTERS = 1000;
@@ -264,6 +266,18 @@ export class CallbackDispatcher {
 
 	/** The control endpoint: posts one callback as told, and resolves with what happened. */
 	async send(request: CallbackSendRequest): Promise<CallbackDelivery> {
+		return await this.start(request).delivery;
+	}
+
+	/** The same, without waiting: refuses a wrong request at once, resolves with the callId while the delivery goes on. */
+	post(request: CallbackSendRequest): { queued: true; callId: string } {
+		const { callId, delivery } = this.start(request);
+		void delivery.catch(() => undefined);
+		return { queued: true, callId };
+	}
+
+	/** Builds the callback (throws at once for a wrong request) and starts its delivery. */
+	private start(request: CallbackSendRequest): { callId: string; delivery: Promise<CallbackDelivery> } {
 		const rule = request.ruleId !== undefined ? this.rules.find((candidate) => candidate.id === request.ruleId) : request.url ? undefined : this.rules[0];
 		if (request.ruleId !== undefined && !rule) throw new Error(`No callback rule ${request.ruleId}`);
 		const url = request.url ?? rule?.url;
@@ -294,7 +308,7 @@ export class CallbackDispatcher {
 		const groupId = request.event?.groupId;
 		const delivery = this.deliver({ rule, url, body, kind, groupId, occurredAt: Date.now(), retry: request.retry ?? true, countFailures: false });
 		this.track(delivery);
-		return await delivery;
+		return { callId: String(body.callId ?? ''), delivery };
 	}
 
 	private track(promise: Promise<unknown>): void {
@@ -393,6 +407,13 @@ export function callbackAdminRoutes(dispatcher: CallbackDispatcher): Array<{
 		{ method: 'GET', path: 'callbacks/deliveries', action: () => dispatcher.deliveries },
 		{ method: 'DELETE', path: 'callbacks/deliveries', action: () => dispatcher.clearDeliveries() },
 		{ method: 'POST', path: 'callbacks/idle', action: async () => await dispatcher.idle() },
-		{ method: 'POST', path: 'callbacks/send', action: async (body) => await dispatcher.send(body as unknown as CallbackSendRequest) },
+		{
+			method: 'POST',
+			path: 'callbacks/send',
+			action: async (body) => {
+				const request = body as unknown as CallbackSendRequest;
+				return request.wait === false ? dispatcher.post(request) : await dispatcher.send(request);
+			},
+		},
 	];
 }
