@@ -2,11 +2,12 @@
 // `npm run bench` (after `npm run build`): the built package in a real n8n 2.41.1 (its defaults) against the local Agora
 // Chat emulator, compared with n8n's HTTP Request node. Writes docs/benchmarks.md and prints a summary.
 //
-//   node scripts/bench/run-bench.mjs [--reps=5] [--only=P1,P2,P3,P4,P5] [--no-docs|--docs] [--out=FILE] [--json=FILE] [--keep]
+//   node scripts/bench/run-bench.mjs [--reps=5] [--only=P1,P2,P3,P4,P5,P6] [--no-docs|--docs] [--out=FILE] [--json=FILE] [--keep]
 //
 //   P1 overhead (1,000 × Announcement Get)   P2 peak memory (10 MiB upload / download)
 //   P3 pagination (10,000 files, Limit)      P4 the 100/s cap (1,000 × Announcement Get)
 //   P5 queue mode: 2 workers, 2 × 1,000 items on one app key capped at 100/s
+//   P6 callback trigger: event → execution start beside the polling trigger's; 1,000 callbacks at 100/s
 //
 // One `n8n execute` per repetition; the figure is the measured node's executionTime from the run data.
 // Every process has a timeout, and the whole run has one too.
@@ -22,6 +23,7 @@ import { DEFAULT_N8N_VERSION, ensureN8n, repoRoot } from '../e2e/n8n-install.mjs
 import { startEmulator } from '../e2e/emulator.mjs';
 import { BIG_BYTES, GROUPS, PAGE_FILES, PHASES as SINGLE_PROCESS_PHASES } from './lib/phases.mjs';
 import { P5 } from './lib/queue-phase.mjs';
+import { P6 } from './lib/callback-phase.mjs';
 import { exitCrashes } from './lib/n8n-exec.mjs';
 import { writeReport } from './lib/report.mjs';
 import { contentionGauge, machineInfo, uptimeLine } from './lib/system.mjs';
@@ -29,7 +31,7 @@ import { startCountingRelay } from './lib/tcp-counter.mjs';
 import { CLIENT_ID, CLIENT_SECRET, credentials } from './lib/workflows.mjs';
 
 const N8N_VERSION = DEFAULT_N8N_VERSION;
-const PHASES = [...SINGLE_PROCESS_PHASES, P5];
+const PHASES = [...SINGLE_PROCESS_PHASES, P5, P6];
 const DOCS_FILE = path.join(repoRoot, 'docs', 'benchmarks.md');
 const WHOLE_RUN_TIMEOUT_MS = 90 * 60 * 1000;
 /** Average cores used by other processes above which the timings are flagged as taken under contention. */
@@ -55,7 +57,7 @@ function parseArgs(argv) {
 		}
 		else if (name === '--keep') opts.keep = true;
 		else if (name === '--help' || name === '-h') {
-			console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 12).join('\n').replace(/^\/\/ ?/gm, ''));
+			console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n').replace(/^\/\/ ?/gm, ''));
 			process.exit(0);
 		} else throw new Error(`unknown argument ${arg} (see --help)`);
 	}

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 
 import { fmt } from './stats.mjs';
 import { BIG_BYTES, ITEMS, PAGE_FILES } from './phases.mjs';
+import { p6Section } from './callback-phase.mjs';
 
 const NOTES_START = '<!-- notes:start (hand-written; kept when the file is regenerated) -->';
 const NOTES_END = '<!-- notes:end -->';
@@ -229,7 +230,7 @@ Median (min–max): aggregate ${fmt(r.aggregatePerSec, 1)} successful calls/s, $
 `;
 }
 
-const SECTION = { P1: p1Section, P2: p2Section, P3: p3Section, P4: p4Section, P5: p5Section };
+const SECTION = { P1: p1Section, P2: p2Section, P3: p3Section, P4: p4Section, P5: p5Section, P6: p6Section };
 
 function existingNotes(file) {
 	try {
@@ -283,7 +284,7 @@ node scripts/bench/run-bench.mjs --reps=5         # after npm run build; writes 
 node scripts/bench/run-bench.mjs --only=P1,P3 --reps=2 --no-docs   # a subset, summary only
 \`\`\`
 
-Flags: \`--reps=N\` (default 5), \`--only=P1,P2,P3,P4,P5\`, \`--no-docs\` (print only; partial runs never write this
+Flags: \`--reps=N\` (default 5), \`--only=P1,P2,P3,P4,P5,P6\`, \`--no-docs\` (print only; partial runs never write this
 file unless \`--docs\` is given), \`--out=FILE\` (write the report there instead), \`--json=FILE\` (raw results), \`--keep\` (keep the temp folder with the n8n user
 folder and the CPU profiles). Needs the n8n ${meta.n8nVersion} install of \`scripts/e2e\` (\`node scripts/e2e/n8n-install.mjs ${meta.n8nVersion}\`, cached in \`$N8N_E2E_CACHE_DIR\` or \`.cache/\`); P5 also needs \`redis-server\` and \`postgresql\` from Debian.
 

@@ -12,43 +12,18 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { createN8nEnv, customNodeType } from '../n8n-cli.mjs';
+import { activate, CALLBACK_TRIGGER as TRIGGER, callbackTriggerWorkflow, createThroughApi, productionUrl } from '../callback-workflows.mjs';
+import { createN8nEnv } from '../n8n-cli.mjs';
 import { N8nApi, startN8nProcess } from '../n8n-server.mjs';
 
 export const name = 'callbackTrigger';
 export const passes = ['server', 'queue', 'cli'];
 
-const TRIGGER = 'Agora Chat Callback Trigger';
 const EVENTS = ['announcementUpdated', 'announcementDeleted', 'fileShared', 'fileRemoved'];
 const WAIT_MS = 60_000;
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function triggerWorkflow({ id, webhookId, downloadFiles, callbackCredential, apiCredential }) {
-	return {
-		id,
-		name: id,
-		active: false,
-		settings: { executionOrder: 'v1' },
-		connections: {},
-		nodes: [
-			{
-				id: randomUUID(),
-				name: TRIGGER,
-				type: customNodeType('chatCallbackTrigger'),
-				typeVersion: 1,
-				position: [0, 0],
-				webhookId,
-				parameters: { events: EVENTS, options: downloadFiles ? { downloadFiles: true } : {} },
-				credentials: {
-					agoraChatCallbackApi: { id: callbackCredential.id, name: callbackCredential.name },
-					...(downloadFiles ? { agoraChatApi: { id: apiCredential.id, name: apiCredential.name } } : {}),
-				},
-			},
-		],
-	};
-}
 
 /** The owner's session. n8n 1.x answers /healthz before its REST routes are mounted: ask again for a while. */
 async function signIn(n8n, env) {
@@ -61,25 +36,6 @@ async function signIn(n8n, env) {
 			await sleep(1000);
 		}
 	}
-}
-
-/** Credentials and workflows created through the REST API, as the editor creates them (far quicker than CLI imports). */
-async function createThroughApi(api, credentials, workflows) {
-	const createdByType = {};
-	for (const credential of credentials) {
-		const created = await api.request('POST', 'credentials', { name: credential.name, type: credential.type, data: credential.data });
-		createdByType[credential.type] = { id: created.id, name: credential.name };
-	}
-	const ids = {};
-	for (const [key, workflow] of Object.entries(workflows)) {
-		const nodes = workflow.nodes.map((node) => ({
-			...node,
-			credentials: Object.fromEntries(Object.entries(node.credentials ?? {}).map(([type, reference]) => [type, createdByType[type] ?? reference])),
-		}));
-		const { id: _id, ...rest } = workflow;
-		ids[key] = (await api.request('POST', 'workflows', { ...rest, active: false, nodes })).id;
-	}
-	return ids;
 }
 
 /** A manual run through the REST API, as the editor's Execute Workflow button starts it (n8n 1.x takes the workflow along). */
@@ -161,8 +117,8 @@ export async function run(ctx) {
 	const suffix = ctx.pass.slice(0, 2);
 	const { groupId } = ctx;
 	const workflows = {
-		current: triggerWorkflow({ id: `agoraCbCurrent${suffix}`, webhookId: randomUUID(), downloadFiles: true, callbackCredential, apiCredential: ctx.credential }),
-		legacy: triggerWorkflow({ id: `agoraCbLegacy${suffix}`, webhookId: randomUUID(), downloadFiles: false, callbackCredential, apiCredential: ctx.credential }),
+		current: callbackTriggerWorkflow({ name: `agoraCbCurrent${suffix}`, events: EVENTS, downloadFiles: true, callbackCredential, apiCredential: ctx.credential }),
+		legacy: callbackTriggerWorkflow({ name: `agoraCbLegacy${suffix}`, events: EVENTS, callbackCredential, apiCredential: ctx.credential }),
 	};
 	// The changes, made through the Agora Chat Group node as a user's workflow would.
 	const apiCredentials = { agoraChatApi: { id: ctx.credential.id, name: ctx.credential.name } };
@@ -195,17 +151,13 @@ export async function run(ctx) {
 		],
 	});
 	const host = await openHost(ctx, callbackCredential, { ...workflows, upload, announce, remove });
-	const productionUrl = (workflow) => `${host.url}/webhook/${workflow.nodes[0].webhookId}/webhook`;
 	try {
 		await ctx.emulator.admin('POST', 'reset');
 		await ctx.emulator.admin('POST', 'groups', { groupId, announcement: 'Welcome' });
-		for (const id of [host.ids.current, host.ids.legacy]) {
-			const stored = await host.api.request('GET', `workflows/${id}`);
-			await host.api.request('POST', `workflows/${id}/activate`, { versionId: stored.versionId });
-		}
+		for (const id of [host.ids.current, host.ids.legacy]) await activate(host.api, id);
 		const rules = {
-			current: (await ctx.emulator.admin('POST', 'callbacks/rules', { url: productionUrl(workflows.current), secret, format: 'current' })).id,
-			legacy: (await ctx.emulator.admin('POST', 'callbacks/rules', { url: productionUrl(workflows.legacy), secret, format: 'legacy', legacyReason: 'string' })).id,
+			current: (await ctx.emulator.admin('POST', 'callbacks/rules', { url: productionUrl(host.url, workflows.current), secret, format: 'current' })).id,
+			legacy: (await ctx.emulator.admin('POST', 'callbacks/rules', { url: productionUrl(host.url, workflows.legacy), secret, format: 'legacy', legacyReason: 'string' })).id,
 		};
 		const probes = [await untilListening(ctx, rules.current), await untilListening(ctx, rules.legacy)];
 		await ctx.check('callbacks: a bad signature is answered 401 by the active trigger', async () => {

@@ -1,0 +1,381 @@
+// P6: the Agora Chat Callback Trigger in a real `n8n start` (n8n's defaults: one process, SQLite), registered as the
+// emulator's callback rule (current format) with its Production URL.
+//   latency: files uploaded through the emulator's REST API one at a time; from the service's event (the emulator
+//            stored the upload and sent the callback) to the execution's start (its startedAt in n8n), and how long n8n
+//            took to answer the callback; beside n8n's own Webhook node in the same n8n, plain and with Header Auth
+//            (the part that is n8n's), and
+//            the polling trigger's, which is computed (see POLLING below);
+//   burst:   1,000 distinct signed callbacks at 100/s through the emulator's control endpoint, plus 100 repeats of
+//            earlier callIds among them (the service's retry): executions started, lost, doubled; n8n's answers.
+
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { activate, CALLBACK_TRIGGER as TRIGGER, callbackTriggerWorkflow, createThroughApi, productionUrl } from '../../e2e/callback-workflows.mjs';
+import { createN8nEnv } from '../../e2e/n8n-cli.mjs';
+import { N8nApi, startN8nProcess } from '../../e2e/n8n-server.mjs';
+import { fmt, summary } from './stats.mjs';
+import { APP, APP_TOKEN, ORG } from './workflows.mjs';
+
+const GROUP_ID = 'bench-callbacks';
+const LATENCY_EVENTS = 20;
+const LATENCY_SPACING_MS = 250;
+const BURST = 1000;
+const BURST_REPEATS = 100;
+const BURST_PER_SECOND = 100;
+const WAIT_MS = 300_000;
+const STABLE_MS = 20_000;
+/**
+ * The polling trigger (chatGroupTrigger) is polled by n8n once a minute, at a second fixed per activation. An event at
+ * a random moment therefore waits for the next poll a time uniform in [0, 60 s): median 30 s, p95 57 s, at most 60 s,
+ * plus the poll's one listing and the execution's start. Computed, not measured: a measured figure would need an hour
+ * of polls per percentile point and would only show this distribution.
+ */
+const POLLING = { medianMs: 30_000, p95Ms: 57_000, maxMs: 60_000 };
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (values, p) => {
+	const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+};
+const spread = (values) => ({ ...summary(values), p95: percentile(values, 95) });
+
+async function openN8n(ctx, { expressionEngine }) {
+	const root = fs.mkdtempSync(path.join(ctx.work, 'p6-'));
+	const env = createN8nEnv({ version: ctx.install.version, install: ctx.install, userFolder: path.join(root, 'main'), customExtensions: ctx.customExtensions, ...(expressionEngine ? { expressionEngine } : {}) });
+	const main = await startN8nProcess(env, 'start', { name: 'main' });
+	try {
+		ctx.extraPids?.push(main.pid);
+		const api = await N8nApi.setUp(main.url, env);
+		return { main, api, close: main.stop };
+	} catch (error) {
+		await main.stop();
+		throw error;
+	}
+}
+
+/** The trigger workflow (File Shared), created and activated through the REST API as the editor does. */
+async function activeTrigger(api, baseUrl, secret) {
+	const callbackCredential = { name: 'Agora Chat Callback account', type: 'agoraChatCallbackApi', data: { secret } };
+	const workflow = callbackTriggerWorkflow({ name: 'bP6callbacks', events: ['fileShared'], callbackCredential });
+	const { trigger: workflowId } = await createThroughApi(api, [callbackCredential], { trigger: workflow });
+	await activate(api, workflowId);
+	return { workflowId, url: productionUrl(baseUrl, workflow) };
+}
+
+/**
+ * n8n's own Webhook node (POST, answers when received), the same path through n8n without this package: plain, and
+ * with Header Auth (n8n reads a credential to check each request, as the trigger checks a signature).
+ */
+async function activeWebhookNode(api, baseUrl, { headerAuth }) {
+	const path = randomUUID();
+	const credential = headerAuth ? await api.request('POST', 'credentials', { name: 'Bench header', type: 'httpHeaderAuth', data: { name: 'X-Bench-Key', value: headerAuth } }) : undefined;
+	const workflow = await api.request('POST', 'workflows', {
+		name: headerAuth ? 'bP6webhookAuth' : 'bP6webhook',
+		active: false,
+		settings: { executionOrder: 'v1' },
+		connections: {},
+		nodes: [
+			{
+				id: randomUUID(),
+				name: 'Webhook',
+				type: 'n8n-nodes-base.webhook',
+				typeVersion: 2,
+				position: [0, 0],
+				webhookId: randomUUID(),
+				parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', ...(headerAuth ? { authentication: 'headerAuth' } : {}), options: {} },
+				...(credential ? { credentials: { httpHeaderAuth: { id: credential.id, name: 'Bench header' } } } : {}),
+			},
+		],
+	});
+	await activate(api, workflow.id);
+	return { workflowId: workflow.id, url: `${baseUrl}/webhook/${path}`, headers: headerAuth ? { 'x-bench-key': headerAuth } : {} };
+}
+
+/** The same number of POSTs, as far apart, to a Webhook node: n8n's answer, and its execution's start after the POST. */
+async function measureWebhookNode(api, { workflowId, url, headers }) {
+	const before = new Set((await allExecutions(api, workflowId)).map((execution) => execution.id));
+	const posts = [];
+	for (let index = 0; index < LATENCY_EVENTS; index++) {
+		const sentAt = Date.now();
+		const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ index }), signal: AbortSignal.timeout(30_000) });
+		await response.text();
+		posts.push({ index, sentAt, answerMs: Date.now() - sentAt, status: response.status });
+		await sleep(LATENCY_SPACING_MS);
+	}
+	const executions = (await settledExecutions(api, workflowId, before.size + LATENCY_EVENTS)).filter((execution) => !before.has(execution.id));
+	const startedByIndex = new Map();
+	for (const execution of executions) {
+		const full = await api.getExecution(execution.id);
+		const index = full.run.data?.resultData?.runData?.Webhook?.[0]?.data?.main?.[0]?.[0]?.json?.body?.index;
+		startedByIndex.set(index, new Date(execution.startedAt).getTime());
+	}
+	return {
+		latencyMs: posts.map((post) => startedByIndex.get(post.index) - post.sentAt),
+		answerMs: posts.map((post) => post.answerMs),
+		ok: posts.filter((post) => post.status === 200).length,
+	};
+}
+
+/** Every execution of the workflow (summaries: id, status, startedAt, stoppedAt), through the list's cursor. */
+async function allExecutions(api, workflowId) {
+	const executions = [];
+	let cursor;
+	for (;;) {
+		const query = `filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+		const page = await api.request('GET', `executions?${query}`);
+		executions.push(...page.results);
+		if (!page.nextCursor || page.results.length === 0) break;
+		cursor = page.nextCursor;
+	}
+	return [...new Map(executions.map((execution) => [execution.id, execution])).values()];
+}
+
+/**
+ * Waits until `count` executions exist and all have ended, or until no new one has appeared for STABLE_MS (n8n
+ * refused or lost some), or WAIT_MS: their summaries.
+ */
+async function settledExecutions(api, workflowId, count) {
+	const deadline = Date.now() + WAIT_MS;
+	let seen = -1;
+	let changedAt = Date.now();
+	for (;;) {
+		// A busy n8n may not answer the list in time: ask again until the deadline.
+		const listed = await allExecutions(api, workflowId).catch(() => undefined);
+		const ended = listed?.every((execution) => execution.stoppedAt);
+		if (listed && listed.length !== seen) {
+			seen = listed.length;
+			changedAt = Date.now();
+		}
+		if (listed && ended && (listed.length >= count || Date.now() - changedAt > STABLE_MS)) break;
+		if (Date.now() > deadline) break;
+		await sleep(2000);
+	}
+	await sleep(3000);
+	return await allExecutions(api, workflowId);
+}
+
+/** The callIds each execution started with (read from its run data). */
+async function callIdsOf(api, executions) {
+	const byExecution = new Map();
+	for (const summaryEntry of executions) {
+		const execution = await api.getExecution(summaryEntry.id);
+		const items = execution.run.data?.resultData?.runData?.[TRIGGER]?.[0]?.data?.main?.[0] ?? [];
+		byExecution.set(summaryEntry.id, [...new Set(items.map((item) => item.json.callId))]);
+	}
+	return byExecution;
+}
+
+/** Every delivery has ended (each takes at most two attempts of 10 s); the admin call itself gives up after 60 s, so ask again. */
+async function untilDelivered(ctx) {
+	const deadline = Date.now() + WAIT_MS;
+	for (;;) {
+		try {
+			await ctx.emulator.admin('POST', 'callbacks/idle');
+			return;
+		} catch (error) {
+			if (Date.now() > deadline) throw error;
+		}
+	}
+}
+
+async function upload(emulatorUrl, fileName) {
+	const form = new FormData();
+	form.append('file', new Blob([randomBytes(1024)], { type: 'application/octet-stream' }), fileName);
+	const response = await fetch(`${emulatorUrl}/${ORG}/${APP}/chatgroups/${GROUP_ID}/share_files`, { method: 'POST', headers: { authorization: `Bearer ${APP_TOKEN}` }, body: form });
+	if (!response.ok) throw new Error(`upload ${fileName}: ${response.status} ${await response.text()}`);
+}
+
+async function measureLatency(ctx, api, workflowId) {
+	const before = new Set((await allExecutions(api, workflowId)).map((execution) => execution.id));
+	await ctx.emulator.admin('DELETE', 'callbacks/deliveries');
+	for (let index = 0; index < LATENCY_EVENTS; index++) {
+		await upload(ctx.emulator.url, `latency-${index}.bin`);
+		await sleep(LATENCY_SPACING_MS);
+	}
+	await untilDelivered(ctx);
+	const deliveries = await ctx.emulator.admin('GET', 'callbacks/deliveries');
+	const executions = (await settledExecutions(api, workflowId, before.size + LATENCY_EVENTS)).filter((execution) => !before.has(execution.id));
+	const callIds = await callIdsOf(api, executions);
+	const startedByCallId = new Map(executions.map((execution) => [callIds.get(execution.id)?.[0], new Date(execution.startedAt).getTime()]));
+	const latencies = deliveries.map((delivery) => startedByCallId.get(delivery.callId) - delivery.occurredAt);
+	return {
+		events: deliveries.length,
+		executions: executions.length,
+		latencyMs: latencies,
+		answerMs: deliveries.map((delivery) => delivery.attempts[0]?.ms),
+		firstAttemptOk: deliveries.filter((delivery) => delivery.attempts[0]?.status === 200).length,
+	};
+}
+
+async function burst(ctx, api, workflowId, ruleId) {
+	const before = new Set((await allExecutions(api, workflowId)).map((execution) => execution.id));
+	await ctx.emulator.admin('DELETE', 'callbacks/deliveries');
+	const callIds = Array.from({ length: BURST }, () => `${ORG}#${APP}_${randomUUID()}`);
+	// After every tenth callback, the one sent five places earlier again, as the service's retry would.
+	const plan = [];
+	for (let index = 0; index < BURST; index++) {
+		plan.push(callIds[index]);
+		if (index % (BURST / BURST_REPEATS) === BURST / BURST_REPEATS - 1) plan.push(callIds[index - 5]);
+	}
+	// The emulator paces nothing here: each send is queued there (answered at once) at its moment, and delivered at once.
+	const started = Date.now();
+	for (const [index, callId] of plan.entries()) {
+		await sleep(Math.max(0, started + (index * 1000) / BURST_PER_SECOND - Date.now()));
+		const event = { kind: 'uploadFile', groupId: GROUP_ID, operator: '@ppAdmin', file: { file_id: `burst-${callId.slice(-12)}`, file_name: 'burst.bin', file_owner: '@ppAdmin', file_size: 1, created: Date.now() } };
+		await ctx.emulator.admin('POST', 'callbacks/send', { ruleId, event, callId, wait: false });
+	}
+	const sentSeconds = (Date.now() - started) / 1000;
+	await untilDelivered(ctx);
+	const deliveries = await ctx.emulator.admin('GET', 'callbacks/deliveries');
+	const executions = (await settledExecutions(api, workflowId, before.size + BURST)).filter((execution) => !before.has(execution.id));
+	const byExecution = await callIdsOf(api, executions);
+	const seen = new Map();
+	for (const ids of byExecution.values()) for (const callId of ids) seen.set(callId, (seen.get(callId) ?? 0) + 1);
+	const startTimes = executions.map((execution) => new Date(execution.startedAt).getTime()).sort((a, b) => a - b);
+	return {
+		posts: plan.length,
+		distinct: BURST,
+		sentSeconds,
+		executions: executions.length,
+		failedExecutions: executions.filter((execution) => execution.status !== 'success').length,
+		lost: callIds.filter((callId) => !seen.has(callId)).length,
+		doubled: [...seen.values()].filter((count) => count > 1).length,
+		statuses: deliveries.reduce((counts, delivery) => {
+			const key = delivery.attempts.map((attempt) => attempt.status).join('/');
+			counts[key] = (counts[key] ?? 0) + 1;
+			return counts;
+		}, {}),
+		answerMs: deliveries.flatMap((delivery) => delivery.attempts.map((attempt) => attempt.ms)),
+		errors: [...new Set(deliveries.flatMap((delivery) => delivery.attempts.map((attempt) => attempt.error).filter(Boolean)))].slice(0, 3),
+		executionSpanSeconds: startTimes.length > 1 ? (startTimes.at(-1) - startTimes[0]) / 1000 : NaN,
+		lastStartAfterLastSendMs: startTimes.length ? startTimes.at(-1) - (started + sentSeconds * 1000) : NaN,
+	};
+}
+
+/** What P6 measures in: n8n's defaults (the figures), then the one override that shows where the time goes. */
+const CONFIGURATIONS = [
+	{ key: 'defaults', label: "n8n's defaults (vm expression engine)" },
+	{ key: 'legacy', label: 'N8N_EXPRESSION_ENGINE=legacy (an override, not the figure)', expressionEngine: 'legacy' },
+];
+
+async function runConfiguration(ctx, configuration) {
+	const secret = randomBytes(16).toString('hex');
+	const n8n = await openN8n(ctx, configuration);
+	const runs = [];
+	try {
+		const { workflowId, url } = await activeTrigger(n8n.api, n8n.main.url, secret);
+		const webhookNodes = { plain: await activeWebhookNode(n8n.api, n8n.main.url, {}), headerAuth: await activeWebhookNode(n8n.api, n8n.main.url, { headerAuth: randomBytes(8).toString('hex') }) };
+		const rule = await ctx.emulator.admin('POST', 'callbacks/rules', { url, secret, format: 'current', events: ['uploadFile'] });
+		// n8n 2.x registers the webhook shortly after the activation: wait until it answers (401 to a bad signature).
+		const deadline = Date.now() + 60_000;
+		while ((await ctx.emulator.admin('POST', 'callbacks/send', { ruleId: rule.id, event: { kind: 'deleteFile', groupId: GROUP_ID, operator: 'probe', fileId: 'x' }, security: '0'.repeat(32), retry: false })).attempts[0].status !== 401) {
+			if (Date.now() > deadline) throw new Error('the trigger\'s webhook did not answer within 60 s');
+			await sleep(500);
+		}
+		for (let rep = 0; rep < ctx.reps; rep++) {
+			const latency = await measureLatency(ctx, n8n.api, workflowId);
+			const baseline = { plain: await measureWebhookNode(n8n.api, webhookNodes.plain), headerAuth: await measureWebhookNode(n8n.api, webhookNodes.headerAuth) };
+			const flood = await burst(ctx, n8n.api, workflowId, rule.id);
+			runs.push({ rep, latency, baseline, burst: flood });
+			const [l, a, b, h] = [latency.latencyMs, flood.answerMs, baseline.plain.latencyMs, baseline.headerAuth.latencyMs].map(spread);
+			ctx.log(`  ${configuration.key} rep ${rep + 1}/${ctx.reps}: event → execution start median ${l.median} ms, p95 ${l.p95} ms (${latency.executions}/${latency.events} executions); n8n's Webhook node: POST → execution start median ${b.median} ms, p95 ${b.p95} ms (Header Auth: ${h.median} / ${h.p95} ms); burst: ${flood.posts} posts in ${flood.sentSeconds.toFixed(1)} s, ${flood.executions} executions, ${flood.lost} lost, ${flood.doubled} doubled, answers median ${a.median} ms, p95 ${a.p95} ms, max ${a.max} ms, ${JSON.stringify(flood.statuses)}${flood.errors.length ? `; errors: ${flood.errors.join(' | ')}` : ''}`);
+		}
+	} finally {
+		await ctx.emulator.admin('DELETE', 'callbacks/rules').catch(() => {});
+		await n8n.close();
+	}
+	const latencies = runs.flatMap((run) => run.latency.latencyMs);
+	const baselineOf = (kind, field) => spread(runs.flatMap((run) => run.baseline[kind][field]));
+	return {
+		label: configuration.label,
+		runs: runs.map((run) => ({ rep: run.rep, latency: { events: run.latency.events, executions: run.latency.executions, latency: spread(run.latency.latencyMs) }, burst: { ...run.burst, answerMs: spread(run.burst.answerMs) } })),
+		baseline: {
+			plain: { latency: baselineOf('plain', 'latencyMs'), answer: baselineOf('plain', 'answerMs') },
+			headerAuth: { latency: baselineOf('headerAuth', 'latencyMs'), answer: baselineOf('headerAuth', 'answerMs') },
+		},
+		latency: spread(latencies),
+		answer: spread(runs.flatMap((run) => run.latency.answerMs)),
+		burstAnswer: spread(runs.flatMap((run) => run.burst.answerMs)),
+		latencyEvents: latencies.filter(Number.isFinite).length,
+		missingLatencyExecutions: runs.reduce((sum, run) => sum + run.latency.events - run.latency.executions, 0),
+		executions: summary(runs.map((run) => run.burst.executions)),
+		lost: summary(runs.map((run) => run.burst.lost)),
+		doubled: summary(runs.map((run) => run.burst.doubled)),
+		failedExecutions: summary(runs.map((run) => run.burst.failedExecutions)),
+	};
+}
+
+export const P6 = {
+	key: 'P6',
+	title: 'Callback trigger: event to execution start, and 1,000 callbacks at 100/s',
+	workflows: () => [],
+	async run(ctx) {
+		await ctx.emulator.admin('POST', 'groups', { groupId: GROUP_ID });
+		const results = { polling: POLLING };
+		for (const configuration of CONFIGURATIONS) results[configuration.key] = await runConfiguration(ctx, configuration);
+		return results;
+	},
+	targets(res) {
+		const r = res.defaults;
+		return [
+			{ name: 'P6 callback trigger: the execution starts within a second of the event (p95, n8n\'s defaults)', met: r.latency.p95 < 1000, value: `median ${r.latency.median} ms, p95 ${r.latency.p95} ms over ${r.latencyEvents} events (legacy engine: ${res.legacy.latency.median} / ${res.legacy.latency.p95} ms; polling trigger: ${POLLING.medianMs / 1000} s / ${POLLING.p95Ms / 1000} s, computed)` },
+			{ name: 'P6 1,000 callbacks at 100/s (+100 repeats): 1,000 executions, none lost, none doubled (n8n\'s defaults)', met: r.executions.min === BURST && r.executions.max === BURST && r.lost.max === 0 && r.doubled.max === 0, value: `executions ${fmt(r.executions)}, lost max ${r.lost.max}, doubled max ${r.doubled.max} (legacy engine: executions ${fmt(res.legacy.executions)}, lost max ${res.legacy.lost.max}, doubled max ${res.legacy.doubled.max})` },
+		];
+	},
+};
+
+const n0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+const cells = (x) => [n0(x.median), n0(x.p95), n0(x.max)];
+
+function burstTable(r) {
+	const header = ['rep', 'event → execution start, median / p95 ms', 'burst posts', 'executions', 'lost', 'doubled', 'failed executions', "n8n's answer, median / p95 / max ms", 'answers (status per attempt: count)'];
+	const rows = r.runs.map((run) => [
+		String(run.rep + 1),
+		`${n0(run.latency.latency.median)} / ${n0(run.latency.latency.p95)}`,
+		`${run.burst.posts} in ${run.burst.sentSeconds.toFixed(1)} s`,
+		String(run.burst.executions),
+		String(run.burst.lost),
+		String(run.burst.doubled),
+		String(run.burst.failedExecutions),
+		`${n0(run.burst.answerMs.median)} / ${n0(run.burst.answerMs.p95)} / ${n0(run.burst.answerMs.max)}`,
+		Object.entries(run.burst.statuses).map(([statuses, count]) => `${statuses}: ${count}`).join(', '),
+	]);
+	return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+/** The section of docs/benchmarks.md (report.mjs). */
+export function p6Section(res) {
+	const d = res.defaults;
+	const l = res.legacy;
+	const row = (label, get) => `| ${label} | ${cells(get(d)).join(' | ')} | ${cells(get(l)).join(' | ')} |`;
+	return `## P6 Callback trigger: from the service's event to the execution, and a burst
+
+A real \`n8n start\` (one process, SQLite); the workflow holds the **Agora Chat Callback Trigger** (File Shared), active,
+registered at the emulator as a callback rule (current format) with its Production URL. Per repetition: ${LATENCY_EVENTS} files
+uploaded through the emulator's REST API ${LATENCY_SPACING_MS} ms apart; the same number of POSTs, as far apart, to n8n's own Webhook
+node in the same n8n (plain, and with Header Auth); then ${BURST.toLocaleString('en-US')} distinct signed callbacks sent at ${BURST_PER_SECOND}/s through the
+emulator's control endpoint, with ${BURST_REPEATS} repeats of earlier callIds among them (the service's retry). The emulator
+waits 10 s for an answer, and retries a failed delivery once at once, as the service does. Measured with n8n's defaults
+(the figures), and again with \`N8N_EXPRESSION_ENGINE=legacy\` (an override, to show where the time goes).
+
+| ms | defaults: median | p95 | max | legacy engine: median | p95 | max |
+|---|---|---|---|---|---|---|
+${row('**Callback trigger**: service event → execution start (the execution\'s \`startedAt\` minus the moment the emulator stored the upload)', (x) => x.latency)}
+${row("n8n's answer to those callbacks (as the emulator timed it)", (x) => x.answer)}
+${row("n8n's own Webhook node, same n8n, same pace: POST → execution start", (x) => x.baseline.plain.latency)}
+${row("n8n's own Webhook node: its answer", (x) => x.baseline.plain.answer)}
+${row("n8n's own Webhook node with Header Auth (n8n checks a credential per request): POST → execution start", (x) => x.baseline.headerAuth.latency)}
+${row("n8n's own Webhook node with Header Auth: its answer", (x) => x.baseline.headerAuth.answer)}
+| **Polling trigger** (every minute): event → poll, **computed** (uniform wait for the next poll; add one listing and the execution's start) | ${n0(res.polling.medianMs)} | ${n0(res.polling.p95Ms)} | ${n0(res.polling.maxMs)} | ${n0(res.polling.medianMs)} | ${n0(res.polling.p95Ms)} | ${n0(res.polling.maxMs)} |
+
+Bursts, n8n's defaults (executions per burst ${fmt(d.executions)}; lost ${fmt(d.lost)}; doubled ${fmt(d.doubled)}):
+
+${burstTable(d)}
+
+Bursts, legacy engine (executions per burst ${fmt(l.executions)}; lost ${fmt(l.lost)}; doubled ${fmt(l.doubled)}):
+
+${burstTable(l)}
+`;
+}
