@@ -8,7 +8,7 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IHookFunctions } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE } from '../ChatGroup/shared/transport';
+import { CREDENTIAL_TYPE } from '../ChatGroup/shared/agoraApp';
 import { CALLBACK_CREDENTIAL_TYPE } from './receiveCallback';
 import { secretProblem } from './secretCheck';
 

@@ -11,7 +11,9 @@ import { AgoraIncompleteDownloadError, describeFailure, toNodeError } from '../C
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName } from '../ChatGroup/shared/fileNames';
 import { readSharedFiles } from '../ChatGroup/shared/sharedFileList';
 import type { SharedFile } from '../ChatGroup/shared/sharedFileList';
-import { agoraRequest, DEFAULT_RETRY_POLICY, retryDelayMs, RetryBudget } from '../ChatGroup/shared/transport';
+import { sharedFilePath } from '../ChatGroup/shared/paths';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, RetryBudget } from '../ChatGroup/shared/retryPolicy';
+import { agoraRequest } from '../ChatGroup/shared/sendAndJudge';
 import type { CallbackFile } from './callbackFormats';
 
 /** The binary field the file goes in, as in the polling trigger. */
@@ -30,9 +32,16 @@ interface DownloadedFile {
  */
 async function downloadFile(context: IExecuteFunctions, groupId: string, file: CallbackFile): Promise<DownloadedFile> {
 	const about = { resource: 'sharedFile', operation: 'download', groupId, fileId: file.file_id };
+	let url: string;
+	try {
+		url = sharedFilePath(groupId, file.file_id);
+	} catch (error) {
+		// A "." or ".." id is this file's failure (named as the field it came in), and nothing is sent for it.
+		throw toNodeError(context.getNode(), describeFailure(error), about);
+	}
 	const request = {
 		method: 'GET' as const,
-		url: `/chatgroups/${encodeURIComponent(groupId)}/share_files/${encodeURIComponent(file.file_id)}`,
+		url,
 		encoding: 'stream' as const,
 		json: false,
 		// Uncompressed, so that Content-Length is the file's own length.

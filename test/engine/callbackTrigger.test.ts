@@ -419,6 +419,29 @@ describe('changes made through the Agora Chat Group node reach the workflow, as 
 		expect(run.outputs['Agora Chat Callback Trigger'][0].json).toMatchObject({ event: 'fileShared', file: { file_id: 'gone-file' }, error: expect.stringMatching(/gone-file/) });
 	});
 
+	it('Download Files for a file ID ".." or a group ID ".": a failed file that names the field and sends nothing for it; with Continue On Fail the other files come whole', async () => {
+		const fine = bed.emulator.addFile(GROUP_ID, { fileName: 'fine.txt', bytes: Buffer.from('fine'), contentType: 'text/plain', created: bed.emulator.now() });
+		const lenient = new ActiveWebhook(bed.engine, { ...callbackTriggerNode({ events: ['fileShared'], options: { downloadFiles: true } }, { withApiCredential: true }), onError: 'continueRegularOutput' });
+		const hostile = signed({ kind: 'uploadFile', groupId: GROUP_ID, operator: 'u1', file: file('..') });
+		(hostile.payload as IDataObject).share_file = ['..', fine.fileId];
+		await lenient.receive(hostile);
+		const [run] = await lenient.settled();
+		expect(run.error).toBeUndefined();
+		const [refused, whole] = run.outputs['Agora Chat Callback Trigger'];
+		expect(refused.binary).toBeUndefined();
+		expect(refused.json).toMatchObject({ event: 'fileShared', file: { file_id: '..' }, error: expect.stringMatching(/The File ID "\.\." is not an ID/) });
+		expect((await bed.engine.readBinary(whole.binary!.data)).toString()).toBe('fine');
+
+		const strict = activeTrigger({ events: ['fileShared'], options: { downloadFiles: true } }, { withApiCredential: true });
+		await strict.receive(signed({ kind: 'uploadFile', groupId: '.', operator: 'u1', file: file(fine.fileId) }));
+		const [failed] = await strict.settled();
+		expect(failed.error?.message).toMatch(/The Group ID "\." is not an ID/);
+		expect(failed.error?.description).toMatch(/"\." and "\.\."/);
+
+		expect(bed.emulator.requests.filter((request) => request.operation === 'downloadFile').map((request) => request.fileId)).toEqual([fine.fileId]);
+		expect(bed.emulator.requests.some((request) => /\/chatgroups\/[^/]*\/?$|\/share_files\/?$/.test(request.path ?? ''))).toBe(false);
+	});
+
 	it('a bad signature, an old timestamp and a duplicate sent by the emulator\'s control endpoint', async () => {
 		await listening('current');
 		const event: GroupEvent = { kind: 'updateAnnouncement', groupId: GROUP_ID, operator: 'u1', announcement: 'x' };
