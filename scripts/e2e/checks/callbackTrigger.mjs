@@ -12,7 +12,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { activate, CALLBACK_TRIGGER as TRIGGER, callbackTriggerWorkflow, createThroughApi, productionUrl } from '../callback-workflows.mjs';
+import { activate, CALLBACK_TRIGGER as TRIGGER, callbackTriggerWorkflow, createThroughApi, finishedExecutions, productionUrl, untilListening } from '../callback-workflows.mjs';
 import { createN8nEnv } from '../n8n-cli.mjs';
 import { N8nApi, startN8nProcess } from '../n8n-server.mjs';
 
@@ -20,7 +20,6 @@ export const name = 'callbackTrigger';
 export const passes = ['server', 'queue', 'cli'];
 
 const EVENTS = ['announcementUpdated', 'announcementDeleted', 'fileShared', 'fileRemoved'];
-const WAIT_MS = 60_000;
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,38 +70,6 @@ async function openHost(ctx, callbackCredential, workflows) {
 	} catch (error) {
 		await close();
 		throw error;
-	}
-}
-
-/** The executions of a workflow (summaries, newest first as n8n lists them). */
-async function executionsOf(api, workflowId) {
-	const list = await api.request('GET', `executions?filter=${encodeURIComponent(JSON.stringify({ workflowId }))}&limit=100`);
-	return list.results ?? list;
-}
-
-/** Waits until the workflow has `count` finished executions; returns them with their run data, oldest first. */
-async function finishedExecutions(api, workflowId, count) {
-	const deadline = Date.now() + WAIT_MS;
-	for (;;) {
-		const summaries = await executionsOf(api, workflowId);
-		if (summaries.length >= count && summaries.every((summary) => summary.stoppedAt)) {
-			const executions = [];
-			for (const summary of summaries) executions.push(await api.waitForExecution(summary.id));
-			return executions.sort((a, b) => Number(a.id) - Number(b.id));
-		}
-		if (Date.now() > deadline) throw new Error(`workflow ${workflowId}: ${summaries.length} execution(s) after ${WAIT_MS / 1000} s, expected ${count}`);
-		await sleep(300);
-	}
-}
-
-/** n8n registers an activated workflow's webhooks shortly after (2.x: through its outbox): wait until a callback gets past 404. */
-async function untilListening(ctx, ruleId) {
-	const deadline = Date.now() + WAIT_MS;
-	for (;;) {
-		const probe = await ctx.emulator.admin('POST', 'callbacks/send', { ruleId, event: { kind: 'deleteAnnouncement', groupId: ctx.groupId, operator: 'probe' }, security: '0'.repeat(32), retry: false });
-		if (probe.attempts[0].status !== 404) return probe;
-		if (Date.now() > deadline) throw new Error(`the webhook of ${ruleId} still answers 404 after ${WAIT_MS / 1000} s`);
-		await sleep(500);
 	}
 }
 
@@ -159,7 +126,7 @@ export async function run(ctx) {
 			current: (await ctx.emulator.admin('POST', 'callbacks/rules', { url: productionUrl(host.url, workflows.current), secret, format: 'current' })).id,
 			legacy: (await ctx.emulator.admin('POST', 'callbacks/rules', { url: productionUrl(host.url, workflows.legacy), secret, format: 'legacy', legacyReason: 'string' })).id,
 		};
-		const probes = [await untilListening(ctx, rules.current), await untilListening(ctx, rules.legacy)];
+		const probes = [await untilListening(ctx.emulator, rules.current, ctx.groupId), await untilListening(ctx.emulator, rules.legacy, ctx.groupId)];
 		await ctx.check('callbacks: a bad signature is answered 401 by the active trigger', async () => {
 			ctx.expectEqual(probes.map((probe) => probe.attempts[0].status), [401, 401], 'answers');
 		});

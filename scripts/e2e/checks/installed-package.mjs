@@ -1,13 +1,16 @@
 // The tarball passes (`<version>:tarball`): the package `npm pack` makes, installed into a fresh
 // `<N8N_USER_FOLDER>/.n8n/nodes` with `npm install <tarball>` and loaded by `n8n start` from there, as
 // users install a community package (no N8N_CUSTOM_EXTENSIONS; node types `n8n-nodes-agora-chat.*`).
-// What must hold there: n8n lists the nodes and the credential with their icons, one workflow per
-// operation does what it says against the emulator, the polling trigger activates, and the credential's
+// What must hold there: n8n lists the nodes and the credentials with their icons, one workflow per
+// operation does what it says against the emulator, the polling trigger activates, the callback trigger answers
+// and starts its workflow, and the credential's
 // Test button answers (n8n resolves some credential tests only for installed packages).
 
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+
+import { activate, CALLBACK_TRIGGER, callbackTriggerWorkflow, createThroughApi, finishedExecutions, productionUrl, untilListening } from '../callback-workflows.mjs';
 
 export const name = 'installed-package';
 export const passes = ['tarball'];
@@ -16,6 +19,9 @@ const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The trigger's first poll: n8n 2.41.1 publishes an activation through its outbox, a few seconds later. */
 const FIRST_POLL_WAIT_MS = 60_000;
+/** What package.json's n8n section lists, by the names n8n knows them. */
+const NODE_NAMES = ['chatGroup', 'chatGroupTrigger', 'chatCallbackTrigger'];
+const CREDENTIAL_NAMES = ['agoraChatApi', 'agoraChatCallbackApi'];
 
 /** A GET on n8n's own (non-REST) routes, logged in, as the editor loads node types and icons. */
 async function getFromEditor(ctx, route) {
@@ -30,12 +36,14 @@ async function checkLoaded(ctx) {
 		const installed = JSON.parse(fs.readFileSync(path.join(ctx.packageInstall.nodesFolder, 'node_modules', ctx.packageName, 'package.json'), 'utf8'));
 		ctx.expectEqual(installed.version, ctx.packageVersion, 'installed version');
 	});
-	await ctx.check('n8n loaded it from .n8n/nodes: both nodes, the credential and their icons', async () => {
+	await ctx.check('n8n loaded it from .n8n/nodes: the three nodes, both credentials and their icons', async () => {
 		const nodeTypes = await (await getFromEditor(ctx, 'types/nodes.json')).json();
 		const credentialTypes = await (await getFromEditor(ctx, 'types/credentials.json')).json();
 		const ours = nodeTypes.filter((type) => type.name.startsWith(`${ctx.packageName}.`));
-		ctx.expectEqual(ours.map((type) => type.name).filter((typeName) => [ctx.nodeTypeOf('chatGroup'), ctx.nodeTypeOf('chatGroupTrigger')].includes(typeName)).sort(), [ctx.nodeTypeOf('chatGroup'), ctx.nodeTypeOf('chatGroupTrigger')].sort(), 'node types');
-		if (!credentialTypes.some((type) => type.name === 'agoraChatApi')) throw new Error('credential type agoraChatApi not listed');
+		const expected = NODE_NAMES.map((nodeName) => ctx.nodeTypeOf(nodeName)).sort();
+		ctx.expectEqual([...new Set(ours.map((type) => type.name))].sort(), expected, 'node types');
+		const missing = CREDENTIAL_NAMES.filter((credentialName) => !credentialTypes.some((type) => type.name === credentialName));
+		if (missing.length) throw new Error(`credential types not listed: ${missing.join(', ')}`);
 		if (/CUSTOM\./.test(JSON.stringify(ours))) throw new Error('a CUSTOM.* node type: something was loaded as a custom extension');
 		const icons = new Set(ours.flatMap((type) => Object.values(type.iconUrl ?? {}).concat(typeof type.iconUrl === 'string' ? [type.iconUrl] : [])));
 		if (icons.size === 0) throw new Error('no iconUrl on our node types');
@@ -180,6 +188,37 @@ async function checkTriggerActivation(ctx) {
 	});
 }
 
+/**
+ * The Callback Trigger from the tarball, activated as the editor's toggle does and registered at the emulator as a
+ * callback rule with its Production URL: a genuine callback is answered 200 and starts one execution with the event,
+ * a wrong signature is answered 401 and starts nothing.
+ */
+async function checkCallbackTrigger(ctx) {
+	const secret = randomBytes(16).toString('hex');
+	const credential = { name: 'Agora Chat Callback (tarball)', type: 'agoraChatCallbackApi', data: { secret } };
+	const workflow = callbackTriggerWorkflow({ name: 'agoraTarCallbacks', events: ['announcementUpdated'], callbackCredential: credential, nodeType: ctx.nodeTypeOf('chatCallbackTrigger') });
+	const { trigger: workflowId } = await createThroughApi(ctx.api, [credential], { trigger: workflow });
+	await ctx.emulator.admin('POST', 'reset');
+	await ctx.emulator.admin('POST', 'groups', { groupId: ctx.groupId });
+	await ctx.check(`${ctx.nodeTypeOf('chatCallbackTrigger')}: activation succeeds; a signed callback is answered 200 and starts one execution, a wrong signature 401 and none`, async () => {
+		await activate(ctx.api, workflowId);
+		try {
+			const { id: ruleId } = await ctx.emulator.admin('POST', 'callbacks/rules', { url: productionUrl(ctx.main.url, workflow), secret, format: 'current' });
+			const probe = await untilListening(ctx.emulator, ruleId, ctx.groupId);
+			const event = { kind: 'updateAnnouncement', groupId: ctx.groupId, operator: 'tarball', announcement: 'From the installed package' };
+			const genuine = await ctx.emulator.admin('POST', 'callbacks/send', { ruleId, event, retry: false });
+			ctx.expectEqual([probe.attempts[0].status, genuine.attempts[0].status], [401, 200], 'answers (wrong signature, genuine)');
+			const [execution, ...more] = await finishedExecutions(ctx.api, workflowId, 1);
+			ctx.expectEqual(more.length, 0, 'further executions');
+			const items = ctx.outputOf(execution.run, CALLBACK_TRIGGER).map((item) => [item.json.event, item.json.groupId, item.json.announcement]);
+			ctx.expectEqual(items, [['announcementUpdated', ctx.groupId, 'From the installed package']], 'items');
+		} finally {
+			await ctx.emulator.admin('DELETE', 'callbacks/rules').catch(() => undefined);
+			await ctx.api.request('POST', `workflows/${workflowId}/deactivate`, {}).catch(() => undefined);
+		}
+	});
+}
+
 /** The credential's Test button, through the REST call the editor makes. */
 async function checkCredentialTest(ctx) {
 	await ctx.emulator.admin('POST', 'reset');
@@ -199,5 +238,6 @@ export async function run(ctx) {
 	await checkLoaded(ctx);
 	await checkOperations(ctx);
 	await checkTriggerActivation(ctx);
+	await checkCallbackTrigger(ctx);
 	await checkCredentialTest(ctx);
 }
