@@ -379,8 +379,8 @@ describe('changes made through the Agora Chat Group node reach the workflow, as 
 		const first = (await emittedJson(trigger))[0][0];
 		expect(first.file).toEqual(format === 'legacy' ? { file_id: fileId, file_name: 'minutes.txt', file_owner: '@ppAdmin', file_size: 7, created: expect.any(Number) } : { file_id: fileId });
 		expect(JSON.parse(deliveries[0].body)).toEqual(first.callback);
-		// Without Download Files the trigger makes no request at all.
-		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['uploadFile', 'updateAnnouncement', 'updateAnnouncement', 'deleteFile']);
+		// Without Download Files the trigger makes no request at all: these are the operations' own (Upload lists the group for its same-name check).
+		expect(bed.emulator.requests.map((request) => request.operation)).toEqual(['listFiles', 'uploadFile', 'updateAnnouncement', 'updateAnnouncement', 'deleteFile']);
 	});
 
 	it.each([
@@ -401,8 +401,10 @@ describe('changes made through the Agora Chat Group node reach the workflow, as 
 		expect([binary.fileName, binary.mimeType]).toEqual(['Q3 报告.pdf', 'application/pdf']);
 		expect((item.json.file as IDataObject).file_name).toBe('Q3 报告.pdf');
 		expect(item.pairedItem).toEqual({ item: 0 });
-		expect(bed.emulator.requests.filter((request) => request.operation === 'listFiles')).toHaveLength(listings);
-		expect(bed.emulator.requests.filter((request) => request.operation === 'downloadFile')).toHaveLength(1);
+		// The trigger's requests: those after the upload (which lists the group once for its same-name check).
+		const afterUpload = bed.emulator.requests.slice(bed.emulator.requests.findIndex((request) => request.operation === 'uploadFile') + 1);
+		expect(afterUpload.filter((request) => request.operation === 'listFiles')).toHaveLength(listings);
+		expect(afterUpload.filter((request) => request.operation === 'downloadFile')).toHaveLength(1);
 	});
 
 	it('Download Files for a file deleted before the execution fetched it: the error names the file; with Continue On Fail an error item', async () => {
