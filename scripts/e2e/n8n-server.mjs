@@ -140,6 +140,19 @@ export class N8nApi {
 		return new N8nApi(url, cookie, env);
 	}
 
+	/** setUp once the REST routes are there: n8n 1.x answers /healthz before it mounts them, so ask again for a while. */
+	static async setUpWhenReady(url, env, waitMs = 60_000) {
+		const deadline = Date.now() + waitMs;
+		for (;;) {
+			try {
+				return await N8nApi.setUp(url, env);
+			} catch (error) {
+				if (Date.now() > deadline || !/ 404 /.test(error.message)) throw error;
+				await new Promise((resolve) => setTimeout(resolve, 1000));
+			}
+		}
+	}
+
 	async request(method, route, body, { raw = false } = {}) {
 		const send = () =>
 			fetch(`${this.url}/rest/${route}`, {

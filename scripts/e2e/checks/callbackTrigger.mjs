@@ -24,19 +24,6 @@ const EVENTS = ['announcementUpdated', 'announcementDeleted', 'fileShared', 'fil
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The owner's session. n8n 1.x answers /healthz before its REST routes are mounted: ask again for a while. */
-async function signIn(n8n, env) {
-	const deadline = Date.now() + 60_000;
-	for (;;) {
-		try {
-			return await N8nApi.setUp(n8n.url, env);
-		} catch (error) {
-			if (Date.now() > deadline || !/ 404 /.test(error.message)) throw error;
-			await sleep(1000);
-		}
-	}
-}
-
 /** A manual run through the REST API, as the editor's Execute Workflow button starts it (n8n 1.x takes the workflow along). */
 async function executeThroughApi(api, id, major) {
 	const body = { triggerToStartFrom: { name: 'When clicking Execute' } };
@@ -64,7 +51,7 @@ async function openHost(ctx, callbackCredential, workflows) {
 		fs.rmSync(root, { recursive: true, force: true });
 	};
 	try {
-		const api = await signIn(n8n, env);
+		const api = await N8nApi.setUpWhenReady(n8n.url, env);
 		const ids = await createThroughApi(api, [ctx.credential, callbackCredential], workflows);
 		return { api, url: n8n.url, ids, execute: (id) => executeThroughApi(api, id, env.major), close };
 	} catch (error) {

@@ -98,19 +98,6 @@ async function finishedExecutions(api, workflowId, expectedCount) {
 	}
 }
 
-/** The owner's session. n8n 1.x answers /healthz before its REST routes are mounted: ask again for a while. */
-async function signIn(n8n, env) {
-	const deadline = Date.now() + 60_000;
-	for (;;) {
-		try {
-			return await N8nApi.setUp(n8n.url, env);
-		} catch (error) {
-			if (Date.now() > deadline || !/ 404 /.test(error.message)) throw error;
-			await sleep(1000);
-		}
-	}
-}
-
 async function activate(api, workflowId) {
 	const stored = await api.request('GET', `workflows/${workflowId}`);
 	await api.request('POST', `workflows/${workflowId}/activate`, { versionId: stored.versionId });
@@ -221,7 +208,7 @@ async function runOwnInstance(ctx, { durable = false } = {}) {
 
 	let n8n = await startN8nProcess(env, 'start', { name: 'trigger-main' });
 	try {
-		let api = await signIn(n8n, env);
+		let api = await N8nApi.setUpWhenReady(n8n.url, env);
 		if (activationOnly) return await checkActivations(ctx, api, label);
 		// The editor's Fetch Test Event: the trigger alone, in manual mode, before the workflow is active
 		// (n8n runs it in a context of its own whatever the scheduler: once is enough).
@@ -267,7 +254,7 @@ async function runOwnInstance(ctx, { durable = false } = {}) {
 		await share('photo "1".jpg', newFiles['photo "1".jpg']);
 		const restartedAt = Date.now();
 		n8n = await startN8nProcess(env, 'start', { name: 'trigger-main-restarted' });
-		api = await signIn(n8n, env);
+		api = await N8nApi.setUpWhenReady(n8n.url, env);
 		const executions = await finishedExecutions(api, workflow.id, 3);
 
 		// One more poll with nothing new: no execution.
