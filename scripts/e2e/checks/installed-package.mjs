@@ -25,7 +25,10 @@ const CREDENTIAL_NAMES = ['agoraChatApi', 'agoraChatCallbackApi'];
 
 /** A GET on n8n's own (non-REST) routes, logged in, as the editor loads node types and icons. */
 async function getFromEditor(ctx, route) {
-	const response = await fetch(`${ctx.main.url}/${route}`, { headers: { cookie: ctx.api.cookie, 'browser-id': 'n8n-nodes-agora-chat-e2e' }, signal: AbortSignal.timeout(60_000) });
+	const response = await fetch(`${ctx.main.url}/${route}`, { headers: { cookie: ctx.api.cookie, 'browser-id': 'n8n-nodes-agora-chat-e2e' }, signal: AbortSignal.timeout(60_000) }).catch((error) => {
+		// fetch says only "fetch failed": name the route and the cause (a reset, a refused connection).
+		throw new Error(`GET /${route}: ${error.message}${error.cause ? ` (${error.cause.code ?? error.cause.message})` : ''}`);
+	});
 	if (!response.ok) throw new Error(`GET /${route}: ${response.status}`);
 	return response;
 }
