@@ -13,12 +13,12 @@ const ADMIN_TIMEOUT_MS = 60_000;
  * `appId` and `appCertificate` make it accept Agora AccessToken2 tokens of that project; `port`
  * (default: a free one) and `seedDemo` (the demo group) are for `npm run dev`.
  */
-export async function startEmulator({ rateLimit = 0, appId, appCertificate, port: wantedPort, seedDemo = false } = {}) {
+export async function startEmulator({ rateLimit = 0, rateLimitMode, appId, appCertificate, port: wantedPort, seedDemo = false } = {}) {
 	const port = wantedPort ?? (await freeLoopbackPort());
 	const tokenArgs = appId && appCertificate ? ['--app-id', appId, '--app-certificate', appCertificate] : [];
 	const child = spawn(
 		process.execPath,
-		['-r', 'ts-node/register/transpile-only', 'test/emulator/cli.ts', '--port', String(port), '--rate-limit', String(rateLimit), ...tokenArgs, ...(seedDemo ? ['--seed-demo'] : [])],
+		['-r', 'ts-node/register/transpile-only', 'test/emulator/cli.ts', '--port', String(port), '--rate-limit', String(rateLimit), ...(rateLimitMode ? ['--rate-limit-mode', rateLimitMode] : []), ...tokenArgs, ...(seedDemo ? ['--seed-demo'] : [])],
 		{ cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
 	);
 	let output = '';

@@ -2,7 +2,7 @@
  * Starts the Agora Chat emulator on its own, for demos and out-of-process end-to-end runs:
  *   npx ts-node --transpile-only test/emulator/cli.ts --port 4100 [--seed-demo]
  * Flags: --port (4100) --host (127.0.0.1) --org --app --app-token --app-id --app-certificate
- *        --client-id --client-secret --rate-limit --public-url --seed-demo --help
+ *        --client-id --client-secret --rate-limit --rate-limit-mode --public-url --seed-demo --help
  */
 import { argv, onSignal, print, printError, setExitCode } from '../support/node';
 import { AgoraChatEmulator, type EmulatorStartOptions } from './server';
@@ -18,6 +18,8 @@ const USAGE = `Usage: ts-node --transpile-only test/emulator/cli.ts [options]
   --client-id <id>         client_id of POST /{org}/{app}/token
   --client-secret <secret> client_secret of POST /{org}/{app}/token
   --rate-limit <n>         requests per second per app (default 100, 0 = off)
+  --rate-limit-mode <mode> window (default: at most n within any second) or
+                           tokenBucket (n tokens, refilled at n per second)
   --public-url <url>       base URL written into answers (default: the listening URL)
   --seed-demo              create group demo-group (announcement, three files) and team-updates`;
 
@@ -32,6 +34,7 @@ const VALUE_FLAGS = [
 	'client-id',
 	'client-secret',
 	'rate-limit',
+	'rate-limit-mode',
 	'public-url',
 ] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
@@ -81,6 +84,7 @@ function startOptions({ values }: CliArguments): EmulatorStartOptions {
 	if (values['client-id'] !== undefined) options.clientId = values['client-id'];
 	if (values['client-secret'] !== undefined) options.clientSecret = values['client-secret'];
 	if (values['rate-limit'] !== undefined) options.rateLimitPerSecond = whole('rate-limit', values['rate-limit']);
+	if (values['rate-limit-mode'] !== undefined) options.rateLimitMode = values['rate-limit-mode'] as EmulatorStartOptions['rateLimitMode'];
 	if (values['public-url'] !== undefined) options.publicUrl = values['public-url'];
 	return options;
 }

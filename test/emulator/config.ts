@@ -1,6 +1,7 @@
 /** Emulator settings: defaults and validation of changes (from tests or the admin API). */
 import { isAgoraKey } from './tokens';
-import type { DownloadHeaderMode, EmulatorConfig, StaticAppToken } from './types';
+import { RATE_LIMIT_MODES } from './rate-limit';
+import type { DownloadHeaderMode, EmulatorConfig, RateLimitMode, StaticAppToken } from './types';
 
 export const DEFAULT_ORG = 'demo-org';
 export const DEFAULT_APP = 'demo-app';
@@ -15,6 +16,7 @@ export function defaultConfig(): EmulatorConfig {
 		clientSecret: 'emulator-client-secret',
 		issuedTokenTtlSeconds: 3600,
 		rateLimitPerSecond: 100,
+		rateLimitMode: 'window',
 		downloadHeaders: 'full',
 		maxUploadBytes: 10 * 1024 * 1024,
 		maxFilesPerGroup: 10_000,
@@ -95,6 +97,13 @@ export function validateConfigPatch(input: unknown): Partial<EmulatorConfig> {
 				break;
 			case 'appTokens':
 				if (value !== undefined) patch.appTokens = validateAppTokens(value);
+				break;
+			case 'rateLimitMode':
+				if (value === undefined) break;
+				if (!RATE_LIMIT_MODES.includes(value as RateLimitMode)) {
+					throw new Error(`Config "rateLimitMode" must be one of ${RATE_LIMIT_MODES.join(', ')}`);
+				}
+				patch.rateLimitMode = value as RateLimitMode;
 				break;
 			case 'downloadHeaders':
 				if (value === undefined) break;

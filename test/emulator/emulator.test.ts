@@ -4,6 +4,7 @@ import { ChatTokenBuilder } from 'agora-token';
 import { createHash, randomBytes } from 'crypto';
 import { sleep } from 'n8n-workflow';
 
+import { SlidingWindowRateLimiter, TokenBucketRateLimiter } from './rate-limit';
 import { AgoraChatEmulator, DEFAULT_APP_TOKEN, type EmulatorConfig, type EmulatorState } from './server';
 
 const ORG = 'demo-org';
@@ -899,6 +900,32 @@ describe('rate limit', () => {
 		await sleep(500);
 		// The first call has left the window; the refused one would still be in it if it counted.
 		expect(await get()).toBe(200);
+	});
+
+	it('counts with a token bucket when switched to it: a full bucket\'s burst, then the refill, the window\'s default kept', async () => {
+		expect(emulator.config.rateLimitMode).toBe('window');
+		const config = (patch: object) => http.post(`${emulator.url}/_emulator/config`, patch);
+		expect((await config({ rateLimitMode: 'tokenBucket', rateLimitPerSecond: 2 })).data).toMatchObject({ rateLimitMode: 'tokenBucket' });
+		const get = async () => (await http.get(`${groupUrl()}/announcement`, { headers: AUTH })).status;
+		const statuses = await Promise.all(Array.from({ length: 5 }, get));
+		expect(statuses.filter((status) => status === 200)).toHaveLength(2);
+		expectAgoraError(await http.get(`${groupUrl()}/announcement`, { headers: AUTH }), 429, 'reach_limit');
+		await sleep(600); // half a second refills one token of two
+		expect(await get()).toBe(200);
+		expect((await config({ rateLimitMode: 'bucket' })).status).toBe(400);
+	});
+
+	it('bucket and window: the bucket takes a burst and then its refill rate; the window no more than N in any second', () => {
+		const at = (limiter: { tryAcquire: (key: string, limit: number, now: number) => boolean }, times: number[]) => times.map((time) => limiter.tryAcquire('app', 4, time));
+		// Four at once, then one every 250 ms: both accept the first four; the bucket refills one token
+		// per 250 ms, while the window waits for the first four to leave it, one second later.
+		const burstThenPace = [0, 0, 0, 0, 250, 500, 750, 1000, 1000];
+		expect(at(new TokenBucketRateLimiter(), burstThenPace)).toEqual([true, true, true, true, true, true, true, true, false]);
+		expect(at(new SlidingWindowRateLimiter(), burstThenPace)).toEqual([true, true, true, true, false, false, false, true, true]);
+		// What the window accepts, the bucket accepts too: waves of N, one second apart.
+		const waves = [0, 0, 0, 0, 1000, 1000, 1000, 1000, 2000];
+		expect(at(new TokenBucketRateLimiter(), waves).every(Boolean)).toBe(true);
+		expect(at(new SlidingWindowRateLimiter(), waves).every(Boolean)).toBe(true);
 	});
 
 	it('can be switched off', async () => {

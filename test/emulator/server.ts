@@ -14,7 +14,7 @@ import { attachmentDisposition } from './content-disposition';
 import { AgoraError, agoraErrors, defaultErrorCode, errorBody } from './errors';
 import { FaultQueue, validateFault } from './faults';
 import { readMultipartUpload } from './multipart';
-import { SlidingWindowRateLimiter } from './rate-limit';
+import { RateLimiters } from './rate-limit';
 import { gzip as gzipSync } from '../support/node';
 import { ClientAbortedError, parseJsonBody, readRequestBody } from './request-body';
 import { APP_ADMIN_OWNER, DEFAULT_FILE_TYPE, GroupStore, publicFile, type GroupRecord } from './store';
@@ -188,7 +188,7 @@ export class AgoraChatEmulator {
 	private readonly store = new GroupStore();
 	private readonly faults = new FaultQueue();
 	private readonly issuedTokens = new IssuedTokenStore();
-	private readonly rateLimiter = new SlidingWindowRateLimiter();
+	private readonly rateLimiter = new RateLimiters();
 	private readonly recordByRequest = new WeakMap<FastifyRequest, RecordedRequest>();
 	private readonly server: FastifyInstance;
 
@@ -573,7 +573,7 @@ export class AgoraChatEmulator {
 		const addressedApp = this.addressedApp(call.params);
 		// Before auth: the service counts every call to an App Key (whichever form addresses it),
 		// and a limiter in front of auth is what a gateway does. Refused calls are not counted.
-		if (!this.rateLimiter.tryAcquire(addressedApp.key, config.rateLimitPerSecond, Date.now())) {
+		if (!this.rateLimiter.tryAcquire(config.rateLimitMode, addressedApp.key, config.rateLimitPerSecond, Date.now())) {
 			throw agoraErrors.rateLimited();
 		}
 		if (!addressedApp.known) throw addressedApp.notFound;

@@ -51,6 +51,8 @@ export interface EmulatorConfig {
 	issuedTokenTtlSeconds: number;
 	/** Requests per second per app key; 0 turns the limit off. */
 	rateLimitPerSecond: number;
+	/** How the limit counts: a sliding one-second `window` (default) or a `tokenBucket` of that many, refilled per second. */
+	rateLimitMode: RateLimitMode;
 	downloadHeaders: DownloadHeaderMode;
 	/** Largest accepted upload: 10 MiB, the larger reading of the documented "10 MB". */
 	maxUploadBytes: number;
@@ -67,6 +69,9 @@ export interface EmulatorConfig {
 	/** Downloads are gzip-compressed when the request accepts gzip (as a gateway in front may do). */
 	compressDownloads: boolean;
 }
+
+/** See test/emulator/rate-limit.ts. */
+export type RateLimitMode = 'window' | 'tokenBucket';
 
 export interface EmulatorStartOptions extends Partial<EmulatorConfig> {
 	/** 0 (the default) picks a free port. */
