@@ -953,7 +953,9 @@ describe('request log', () => {
 			bodyBytes: 0,
 			status: 200,
 			receivedAt: expect.any(Number),
+			answeredAt: expect.any(Number),
 		});
+		expect(list.answeredAt).toBeGreaterThanOrEqual(list.receivedAt);
 		expect(uploadRecord).toMatchObject({
 			operation: 'uploadFile',
 			method: 'POST',

@@ -405,7 +405,10 @@ export class AgoraChatEmulator {
 		});
 		server.addHook('onSend', async (request, reply, payload) => {
 			const record = this.recordByRequest.get(request);
-			if (record) record.status = reply.statusCode;
+			if (record) {
+				record.status = reply.statusCode;
+				record.answeredAt = Date.now();
+			}
 			return payload;
 		});
 

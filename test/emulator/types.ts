@@ -108,6 +108,8 @@ export interface RecordedRequest {
 	status: number;
 	/** Real time (ms since the epoch), not the offset emulator clock. */
 	receivedAt: number;
+	/** When the answer's headers were sent (real time); absent while in progress or when the socket was destroyed. */
+	answeredAt?: number;
 }
 
 export interface StoredFile {
