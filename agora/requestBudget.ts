@@ -7,21 +7,37 @@ import { onAbort } from './abortWatch';
  * that, while n8n sends all of a node's items at once, and in queue mode several worker
  * processes send for the same app without knowing of each other (the node cannot reach Redis).
  *
- * So each process paces each app key on its own and adapts to the service's answers (AIMD):
- * - requests leave evenly spaced at the current rate, never more than the rate within any
- *   second of actual release (timers that fire late must not catch up all at once);
+ * So each process paces each app key on its own, as a budget of calls per second, and adapts it
+ * to the service's answers (AIMD):
+ * - at a rate of N per second, a request may leave when fewer than N of this process's requests
+ *   can still be inside the service's current second. A request is counted by the service some
+ *   time after it leaves here and before its answer comes back, so it occupies its turn until one
+ *   second after its answer (or after ANSWER_WAIT_CAP_MS, if the answer is slower than that). The
+ *   service's own second then never holds more than N of ours, however unevenly the requests
+ *   travel (n8n's request path, garbage collection, the network), whether it counts with a rolling
+ *   one-second window or a bucket of N refilled N per second;
+ * - within that budget a request leaves as soon as it asks, no closer to the one before than half
+ *   the spacing of the rate (5 ms at 100/s): a second's first N go within its first half (spaced
+ *   evenly at the rate they would wait for turns nothing else uses), and n8n, which prepares every
+ *   request on one thread, is never handed N at the same moment (they would queue behind one another
+ *   in n8n, and their answers, which free the next turns, would come late);
+ * - turns are given in the order asked, except that a later request of work already under way (an
+ *   item's next request, a retry) goes before the turns still waited for by work not begun; a wait
+ *   can be cancelled (it takes no turn), and a turn given back (its request never left) stops counting;
  * - a 429 `reach_limit` multiplies the rate by DECREASE_FACTOR, once per round (refusals of
  *   requests sent before the last decrease do not decrease again);
  * - every success adds INCREASE_PER_SECOND / rate, i.e. about INCREASE_PER_SECOND per second
  *   at full speed, back up to the credential's Requests per Second (the ceiling).
  * Two processes sharing one app thus settle near half the service's limit each.
  */
-export const DEFAULT_REQUESTS_PER_SECOND = 96;
+export const DEFAULT_REQUESTS_PER_SECOND = 100;
 export const DECREASE_FACTOR = 0.85;
 export const INCREASE_PER_SECOND = 6;
-/** The pace never drops below this share of the ceiling (nor below 1 per second, unless the ceiling is lower). */
+/** The pace never drops below this share of the ceiling, nor below 1 per second unless the ceiling is. */
 export const MIN_RATE_SHARE = 0.05;
-const WINDOW_MS = 1000;
+/** An answer slower than this is not waited for: the request is taken to have reached the service by then. */
+export const ANSWER_WAIT_CAP_MS = 2000;
+const SECOND_MS = 1000;
 
 export interface PacerClock {
 	/** Monotonic milliseconds: a wall-clock change (NTP, a test's fake date) must not stall or rush requests. */
@@ -31,13 +47,21 @@ export interface PacerClock {
 
 const realClock: PacerClock = { now: () => performance.now(), sleep: async (ms) => await sleep(ms) };
 
-/** What a request was sent under, so that its answer adjusts the pace of the right round. */
+/** One request's turn: when it left, and when its answer came. */
+interface Turn {
+	leftAt: number;
+	answeredAt?: number;
+}
+
+/** What a request was sent under, so that its answer adjusts the pace of the right round and frees its turn. */
 export interface PacerTicket {
 	round: number;
 	/** When the turn was given (the pacer's clock). */
 	releasedAt: number;
 	/** How many turns this pacer had given, this one included. */
 	order: number;
+	/** The turn as the pacer counts it (none with pacing off). */
+	turn?: Turn;
 }
 
 export interface TakeOptions {
@@ -53,9 +77,22 @@ export interface TakeOptions {
 export interface PacerTuning {
 	decreaseFactor: number;
 	increasePerSecond: number;
+	/** Added to the second a turn is held after its answer (clock granularity between here and the service). */
+	marginMs: number;
+	/** Least time between two requests leaving, as a share of the spacing at the current rate (0: a burst leaves at once). */
+	minGapShare: number;
+	/** Re-check a turn waiting for an answer this often. */
+	pollMs: number;
 }
 
-export const DEFAULT_TUNING: PacerTuning = { decreaseFactor: DECREASE_FACTOR, increasePerSecond: INCREASE_PER_SECOND };
+export const DEFAULT_TUNING: PacerTuning = {
+	decreaseFactor: DECREASE_FACTOR,
+	increasePerSecond: INCREASE_PER_SECOND,
+	// The service's clock and ours tick apart by up to a millisecond or so.
+	marginMs: 5,
+	minGapShare: 0.5,
+	pollMs: 5,
+};
 
 interface Waiter {
 	priority: boolean;
@@ -72,25 +109,27 @@ export class PacerWaitCancelled extends Error {
 
 export class AdaptivePacer {
 	private rate: number;
-	private nextSlot = 0;
-	/** When turns were given, over the last second (a turn given back is taken out). */
-	private readonly released: number[] = [];
+	/** Turns that may still count in the service's current second, in the order they left (a turn given back is taken out). */
+	private readonly turns: Turn[] = [];
 	/** Bumped by every decrease: answers to requests of an older round do not decrease again. */
 	private round = 0;
 	/** After a decrease nothing leaves before one new spacing has passed, the request at the head included. */
 	private pausedUntil = 0;
+	private lastLeftAt = -Infinity;
 	/** Waiting for a turn: priority waiters first, each class in the order it asked. */
 	private readonly waiting: Waiter[] = [];
 	private granting = false;
 	/** Turns given so far. */
 	private given = 0;
+	private readonly tuning: PacerTuning;
 
 	constructor(
 		private ceiling: number,
 		private readonly clock: PacerClock = realClock,
-		private readonly tuning: PacerTuning = DEFAULT_TUNING,
+		tuning: Partial<PacerTuning> = {},
 	) {
 		this.rate = ceiling;
+		this.tuning = { ...DEFAULT_TUNING, ...tuning };
 	}
 
 	/** The current pace, requests per second. */
@@ -100,7 +139,7 @@ export class AdaptivePacer {
 
 	/** The time between two turns at the current pace (0 with pacing off). */
 	get intervalMs(): number {
-		return this.ceiling > 0 ? WINDOW_MS / this.rate : 0;
+		return this.ceiling > 0 ? SECOND_MS / this.rate : 0;
 	}
 
 	/** How many turns were given after this one: a turn used after others is late. */
@@ -120,6 +159,21 @@ export class AdaptivePacer {
 	/** Never above the ceiling: a Requests per Second below 1 stays below 1. */
 	private get minimumRate(): number {
 		return Math.min(this.ceiling, Math.max(1, this.ceiling * MIN_RATE_SHARE));
+	}
+
+	/**
+	 * The budget at the current rate: at most `count` turns within `spanMs`. A whole number of
+	 * requests within the time they take at the rate (96.5/s: 96 in 995 ms; 0.5/s: 1 in 2 s).
+	 */
+	private get budget(): { count: number; spanMs: number } {
+		const count = Math.max(1, Math.floor(this.rate));
+		return { count, spanMs: (count * SECOND_MS) / this.rate };
+	}
+
+	/** When a turn stops counting: one budget span after its answer, or after the latest its answer is waited for. */
+	private freesAt(turn: Turn, spanMs: number): number {
+		const counted = Math.min(turn.answeredAt ?? Infinity, turn.leftAt + ANSWER_WAIT_CAP_MS);
+		return counted + spanMs + this.tuning.marginMs;
 	}
 
 	/** Waits until a request may leave; requests leave in the order they asked (priority ones first). */
@@ -155,55 +209,74 @@ export class AdaptivePacer {
 		this.granting = true;
 		try {
 			while (this.waiting.length > 0) {
-				// The slot is set when a request reaches the head: a changed rate applies to all that wait.
-				const slot = Math.max(this.clock.now(), this.nextSlot);
-				this.nextSlot = slot + WINDOW_MS / this.rate;
-				await this.waitUntilFree(slot);
+				await this.waitUntilFree();
+				// Everyone waiting may have been cancelled meanwhile: then the turn stays free.
 				const waiter = this.waiting.shift();
-				if (!waiter) {
-					// Everyone waiting was cancelled meanwhile: the slot stays free.
-					this.nextSlot = slot;
-					break;
-				}
-				const releasedAt = this.clock.now();
-				this.released.push(releasedAt);
-				waiter.grant({ round: this.round, releasedAt, order: ++this.given });
+				if (!waiter) break;
+				const turn: Turn = { leftAt: this.clock.now() };
+				this.lastLeftAt = turn.leftAt;
+				this.turns.push(turn);
+				// The round as the request leaves: only a refusal of a request sent after the last decrease decreases again.
+				waiter.grant({ round: this.round, releasedAt: turn.leftAt, order: ++this.given, turn });
 			}
 		} finally {
 			this.granting = false;
 		}
 	}
 
-	private async waitUntilFree(slot: number): Promise<void> {
+	/**
+	 * Checked for the request at the head, so a changed rate applies to all that wait. Runs for
+	 * every request (and again while turns wait for their answers): it allocates nothing.
+	 */
+	private async waitUntilFree(): Promise<void> {
 		for (;;) {
 			const now = this.clock.now();
-			while (this.released.length && this.released[0] <= now - WINDOW_MS) this.released.shift();
-			const limit = Math.max(1, Math.floor(this.rate));
-			const windowFreesAt = this.released.length >= limit ? this.released[this.released.length - limit] + WINDOW_MS : now;
-			const readyAt = Math.max(slot, windowFreesAt, this.pausedUntil);
+			const { count, spanMs } = this.budget;
+			// Drops the turns that no longer count; notes when the next one frees and whether any waits for its answer.
+			let kept = 0;
+			let nextFreesAt = Infinity;
+			let pending = false;
+			for (const turn of this.turns) {
+				const freesAt = this.freesAt(turn, spanMs);
+				if (freesAt <= now) continue;
+				this.turns[kept++] = turn;
+				nextFreesAt = Math.min(nextFreesAt, freesAt);
+				pending ||= turn.answeredAt === undefined;
+			}
+			this.turns.length = kept;
+			let readyAt = Math.max(this.pausedUntil, this.lastLeftAt + (this.tuning.minGapShare * SECOND_MS) / this.rate);
+			// Full: wait for the next turn to free (after a decrease several may have to, one after the other).
+			if (kept >= count) readyAt = Math.max(readyAt, nextFreesAt);
 			if (readyAt <= now) return;
-			await this.clock.sleep(readyAt - now);
+			// An answer may come and free a turn sooner than the latest it can free: look again then.
+			await this.clock.sleep(pending ? Math.min(readyAt - now, this.tuning.pollMs) : readyAt - now);
 		}
 	}
 
-	/** A turn that was not used (its request was not ready in time, or never came) no longer counts in the window. */
+	/** The request sent under `ticket` has its answer (whatever it says): its turn counts for one more second. */
+	answered(ticket: PacerTicket): void {
+		if (ticket.turn && ticket.turn.answeredAt === undefined) ticket.turn.answeredAt = this.clock.now();
+	}
+
+	/** A turn that was not used (its request was not ready in time, or never came) no longer counts. */
 	giveBack(ticket: PacerTicket): void {
-		const index = this.released.lastIndexOf(ticket.releasedAt);
-		if (index >= 0) this.released.splice(index, 1);
+		const index = ticket.turn ? this.turns.indexOf(ticket.turn) : -1;
+		if (index >= 0) this.turns.splice(index, 1);
 	}
 
 	/** The service answered 429 reach_limit to a request sent under `ticket`. */
 	rateLimited(ticket: PacerTicket): void {
+		this.answered(ticket);
 		if (!(this.ceiling > 0) || ticket.round !== this.round) return;
 		this.round++;
 		this.rate = Math.max(this.minimumRate, this.rate * this.tuning.decreaseFactor);
-		// Requests already given a slot at the old pace wait for the new spacing.
-		this.pausedUntil = this.clock.now() + WINDOW_MS / this.rate;
-		this.nextSlot = Math.max(this.nextSlot, this.pausedUntil + WINDOW_MS / this.rate);
+		// Requests already waiting leave no sooner than one spacing of the new pace from now.
+		this.pausedUntil = this.clock.now() + SECOND_MS / this.rate;
 	}
 
-	/** The service served a request: speed back up toward the ceiling. */
-	succeeded(): void {
+	/** The service served the request sent under `ticket`: speed back up toward the ceiling. */
+	succeeded(ticket?: PacerTicket): void {
+		if (ticket) this.answered(ticket);
 		if (!(this.ceiling > 0) || this.rate >= this.ceiling) return;
 		this.rate = Math.min(this.ceiling, this.rate + this.tuning.increasePerSecond / this.rate);
 	}

@@ -142,7 +142,7 @@ export class AgoraChatApi implements ICredentialType {
 			typeOptions: { minValue: 0 },
 			default: DEFAULT_REQUESTS_PER_SECOND,
 			description:
-				'Agora Chat accepts 100 calls per second per App Key. The node spaces its calls to stay under this number, slows down when the service answers "reach limit" (several queue-mode workers or other systems sharing the app) and speeds back up to it while calls succeed. 0 turns spacing off.',
+				'The most calls the node sends for this app within any one second (Agora Chat accepts 100 per App Key). It slows down when the service answers "reach limit" (several queue-mode workers or other systems sharing the app) and speeds back up to this number while calls succeed. Set it lower to leave room for other systems. 0 turns pacing off.',
 		},
 		{
 			// Filled by preAuthentication while empty; a token the service refuses is renewed by the node.

@@ -68,8 +68,8 @@ describe('Preparing items while the first request is under way', () => {
 			bed.emulator.createGroup(group);
 			bed.emulator.setAnnouncement(group, `About ${group}`);
 		}
-		// 20 per second: 50 ms between requests, far more than one request takes over loopback.
-		bed.engine.useCredentials({ ...appTokenCredentials(bed.emulator), requestsPerSecond: 20 });
+		// 5 per second: a second's requests are spread over half of it, 100 ms apart, far more than one takes over loopback.
+		bed.engine.useCredentials({ ...appTokenCredentials(bed.emulator), requestsPerSecond: 5 });
 		const requestsSentWhenChecked: number[] = [];
 		const spy = jest.spyOn(validation, 'requireIdentifiers');
 		spy.mockImplementation((context) => {

@@ -64,8 +64,10 @@ export async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: 
 			(value) => ({ value }),
 			(error: unknown) => ({ error }),
 		);
+		// Answered, whatever the answer: the request's turn counts in the service's second from now on.
+		pacer.answered(ticket);
 		if ('value' in outcome) {
-			pacer.succeeded();
+			pacer.succeeded(ticket);
 			return outcome.value;
 		}
 		if (budget.signal?.aborted) throw outcome.error;
