@@ -3,8 +3,10 @@ import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 
 import { searchFiles, searchGroups } from './methods/listSearch';
 import { announcementDescription } from './resources/announcement';
+import { updateAnnouncementOptions } from './resources/announcement/update';
 import { sharedFileDescription } from './resources/sharedFile';
-import { groupIdField } from './shared/descriptions';
+import { uploadSharedFileOptions } from './resources/sharedFile/upload';
+import { fileNameOption, groupIdField, operationOptions } from './shared/descriptions';
 import { retryOptions } from './shared/retryOptions';
 import { CREDENTIAL_TYPE } from './shared/agoraApp';
 import { sendWithRetries } from './shared/itemHook';
@@ -56,6 +58,7 @@ export class ChatGroup implements INodeType {
 			groupIdField,
 			...announcementFields,
 			...sharedFileFields,
+			operationOptions([...updateAnnouncementOptions, ...uploadSharedFileOptions, fileNameOption]),
 			retryOptions,
 		],
 	};

@@ -103,3 +103,37 @@ export function fileIdField(operation: string): INodeProperties {
 		],
 	};
 }
+
+/**
+ * File Name, for Upload (the name to store the file under) and Download (the output file's name):
+ * one option of the one Options collection.
+ */
+export const fileNameOption: INodeProperties = {
+	displayName: 'File Name',
+	name: 'fileName',
+	type: 'string',
+	default: '',
+	placeholder: 'e.g. {{ $json.file_name }}',
+	description:
+		'Upload: the name to store the file under, instead of the name the binary data carries. Download: the name of the output file; without it the name comes from the service, else from the group\'s file list (read once per run).',
+	displayOptions: { show: { '/operation': ['upload', 'download'] } },
+};
+
+/**
+ * The Options of every operation, as ONE collection, each option shown for its operations: n8n
+ * evaluates a parameter once for every property of that name (twice in n8n 2.x), for every item,
+ * whichever operation shows it, so three Options collections made it evaluate a mapped File Name
+ * six times per item.
+ */
+export function operationOptions(options: INodeProperties[]): INodeProperties {
+	const operations = [...new Set(options.flatMap((option) => (option.displayOptions?.show?.['/operation'] ?? []) as string[]))];
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: { operation: operations } },
+		options: [...options].sort((a, b) => a.displayName.localeCompare(b.displayName)),
+	};
+}

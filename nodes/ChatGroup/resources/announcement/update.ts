@@ -117,22 +117,17 @@ export const updateAnnouncementFields: INodeProperties[] = [
 		displayOptions: { show: { resource: ['announcement'], operation: ['update'] } },
 		routing: { send: { type: 'body', property: 'announcement' } },
 	},
+];
+
+/** Update's entries of the node's one Options collection (see operationOptions in shared/descriptions.ts). */
+export const updateAnnouncementOptions: INodeProperties[] = [
 	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show: { resource: ['announcement'], operation: ['update'] } },
-		options: [
-			{
-				displayName: 'Only If Changed',
-				name: 'onlyIfChanged',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to read the announcement first and write only when the text differs. The output then says whether it changed (changed: true or false).',
-			},
-		],
+		displayName: 'Only If Changed',
+		name: 'onlyIfChanged',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to read the announcement first and write only when the text differs. The output then says whether it changed (changed: true or false).',
+		displayOptions: { show: { '/operation': ['update'] } },
 	},
 ];

@@ -128,23 +128,4 @@ export const downloadSharedFileFields: INodeProperties[] = [
 		hint: 'The name of the output binary field to put the file in',
 		displayOptions: { show: showForDownload },
 	},
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show: showForDownload },
-		options: [
-			{
-				displayName: 'File Name',
-				name: 'fileName',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. {{ $json.file_name }}',
-				description:
-					'Name of the output file. With it no look-up is needed; without it the name comes from the service, else from the group\'s file list (read once per run).',
-			},
-		],
-	},
 ];

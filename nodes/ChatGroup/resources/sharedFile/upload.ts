@@ -368,55 +368,43 @@ export const uploadSharedFileFields: INodeProperties[] = [
 		hint: 'The name of the input binary field containing the file to be uploaded',
 		displayOptions: { show: showForUpload },
 	},
+];
+
+/** Upload's entries of the node's one Options collection (see operationOptions in shared/descriptions.ts). */
+export const uploadSharedFileOptions: INodeProperties[] = [
 	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show: showForUpload },
+		displayName: 'If a File With the Same Name Exists',
+		name: 'ifFileExists',
+		type: 'options',
+		default: 'keepBoth',
+		description: 'What to do when the group already has a file of this name (compared case-insensitively)',
+		displayOptions: { show: { '/operation': ['upload'] } },
 		options: [
 			{
-				displayName: 'If a File With the Same Name Exists',
-				name: 'ifFileExists',
-				type: 'options',
-				default: 'keepBoth',
-				description: 'What to do when the group already has a file of this name (compared case-insensitively)',
-				options: [
-					{
-						name: 'Upload Anyway',
-						value: 'keepBoth',
-						description: 'Upload the file; the group then holds both',
-					},
-					{
-						name: 'Skip',
-						value: 'skip',
-						description: 'Upload nothing; the output is the existing file (the newest of that name) with skipped: true',
-					},
-					{
-						name: 'Replace If Different',
-						value: 'replaceIfDifferent',
-						description:
-							'Destructive: deletes every older file of that name (replacedFileIds), after a good upload. If the newest file of that name has the same size, it counts as unchanged and nothing is uploaded.',
-					},
-				],
+				name: 'Upload Anyway',
+				value: 'keepBoth',
+				description: 'Upload the file; the group then holds both',
 			},
 			{
-				displayName: 'File Name',
-				name: 'fileName',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. report.pdf',
-				description: 'Name to store the file under, instead of the name the binary data carries',
+				name: 'Skip',
+				value: 'skip',
+				description: 'Upload nothing; the output is the existing file (the newest of that name) with skipped: true',
 			},
 			{
-				displayName: 'Max File Size (MB)',
-				name: 'maxFileSizeMb',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: DEFAULT_MAX_UPLOAD_MB,
-				description: 'Larger files are refused before sending. Agora Chat accepts 10 MB; raise this only if your plan allows larger files.',
+				name: 'Replace If Different',
+				value: 'replaceIfDifferent',
+				description:
+					'Destructive: deletes every older file of that name (replacedFileIds), after a good upload. If the newest file of that name has the same size, it counts as unchanged and nothing is uploaded.',
 			},
 		],
+	},
+	{
+		displayName: 'Max File Size (MB)',
+		name: 'maxFileSizeMb',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: DEFAULT_MAX_UPLOAD_MB,
+		description: 'Larger files are refused before sending. Agora Chat accepts 10 MB; raise this only if your plan allows larger files.',
+		displayOptions: { show: { '/operation': ['upload'] } },
 	},
 ];
