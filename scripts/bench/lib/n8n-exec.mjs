@@ -4,6 +4,8 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 import { cleanBaseEnv, extractJsonBlocks, freeLoopbackPort } from '../../e2e/n8n-cli.mjs';
 
@@ -29,35 +31,71 @@ function readMemory(pid) {
 	return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
 }
 
+/** The process and all its descendants (n8n 2.x starts a task runner as a child). */
+function processTree(pid) {
+	const pids = [pid];
+	for (let i = 0; i < pids.length; i++) {
+		let tasks = [];
+		try {
+			tasks = fs.readdirSync(`/proc/${pids[i]}/task`);
+		} catch {
+			continue;
+		}
+		for (const tid of tasks) {
+			try {
+				for (const child of fs.readFileSync(`/proc/${pids[i]}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) pids.push(Number(child));
+			} catch {
+				/* gone */
+			}
+		}
+	}
+	return pids;
+}
+
+/** VmRSS (KiB) summed over the process tree. */
+function readTreeRss(pid) {
+	let total = 0;
+	for (const p of processTree(pid)) {
+		const m = readMemory(p);
+		if (m && Number.isFinite(m.rss)) total += m.rss;
+	}
+	return total;
+}
+
 /**
  * Runs one workflow. Options: nodeFlags (Node options for the n8n process only, e.g. --cpu-prof),
- * sampleMemory (poll /proc every 20 ms: peak VmRSS and the last VmHWM seen before exit).
+ * sampleMemory (poll /proc every 10 ms: peak VmRSS and the last VmHWM seen before exit; 'tree' also sums VmRSS over
+ * the process and its descendants), extraEnv (variables for this run only).
  * @returns {Promise<{ ok, run, errorMessage, exitCode, signal, timedOut, ms, memory?: { hwmKiB, peakRssKiB, samples } , stdout }>}
  */
-export async function executeN8n(env, id, { nodeFlags = [], sampleMemory = false, timeoutMs = EXECUTE_TIMEOUT_MS } = {}) {
-	const vars = { ...env.vars };
+export async function executeN8n(env, id, { nodeFlags = [], sampleMemory = false, timeoutMs = EXECUTE_TIMEOUT_MS, extraEnv = {} } = {}) {
+	const vars = { ...env.vars, ...extraEnv };
 	// 2.x starts a task broker on 127.0.0.1:5679 by default: a free port per process avoids clashes
 	// with another n8n on the machine.
 	if (env.major >= 2 && !vars.N8N_RUNNERS_BROKER_PORT) vars.N8N_RUNNERS_BROKER_PORT = String(await freeLoopbackPort());
 	const t0 = Date.now();
+	// The run JSON goes to a file, not a pipe: n8n execute prints it and exits at once, and a pipe loses
+	// whatever it had not taken yet (a run of 2,000 downloads is cut off at about 2 MB); file writes are synchronous.
+	const stdoutFile = path.join(os.tmpdir(), `agora-bench-stdout-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.txt`);
+	const stdoutFd = fs.openSync(stdoutFile, 'w');
 	const child = spawn(env.nodeBin, [...nodeFlags, env.n8nBin, 'execute', `--id=${id}`, '--rawOutput'], {
 		cwd: env.userFolder,
 		env: { ...cleanBaseEnv(), ...vars },
-		stdio: ['ignore', 'pipe', 'pipe'],
+		stdio: ['ignore', stdoutFd, 'pipe'],
 		detached: true, // own process group: a timeout also ends its task-runner children
 	});
-	const out = [];
+	fs.closeSync(stdoutFd);
 	const err = [];
-	child.stdout.on('data', (b) => out.push(b));
 	child.stderr.on('data', (b) => err.push(b));
 
 	// series: [wall-clock ms, VmRSS KiB], to find the RSS just before and during the measured node.
-	const memory = sampleMemory ? { hwmKiB: 0, peakRssKiB: 0, samples: 0, series: [] } : undefined;
+	const memory = sampleMemory ? { hwmKiB: 0, peakRssKiB: 0, samples: 0, series: [], treeSeries: [] } : undefined;
 	const sample = () => {
 		const m = readMemory(child.pid);
 		if (!m || !Number.isFinite(m.rss)) return;
 		memory.samples++;
 		memory.series.push([Date.now(), m.rss]);
+		if (sampleMemory === 'tree') memory.treeSeries.push([Date.now(), readTreeRss(child.pid)]);
 		if (m.hwm > memory.hwmKiB) memory.hwmKiB = m.hwm;
 		if (m.rss > memory.peakRssKiB) memory.peakRssKiB = m.rss;
 	};
@@ -89,9 +127,10 @@ export async function executeN8n(env, id, { nodeFlags = [], sampleMemory = false
 		clearInterval(sampler);
 		process.removeListener('exit', killGroup);
 	});
-	await new Promise((resolve) => (child.stdout.readableEnded ? resolve() : child.stdout.once('end', resolve)));
+	await new Promise((resolve) => (child.stderr.readableEnded ? resolve() : child.stderr.once('end', resolve)));
 	killGroup(); // leftovers of the group (a task runner) if any
-	const stdout = Buffer.concat(out).toString('utf8');
+	const stdout = fs.readFileSync(stdoutFile, 'utf8');
+	fs.rmSync(stdoutFile, { force: true });
 	const stderr = Buffer.concat(err).toString('utf8');
 	const runs = [...extractJsonBlocks(stdout), ...extractJsonBlocks(stderr)].filter((o) => o?.data?.resultData);
 	const run = runs[runs.length - 1];
@@ -109,13 +148,13 @@ export async function executeN8n(env, id, { nodeFlags = [], sampleMemory = false
  * RSS around one node's run, from the sampled series: the last sample before it started and the
  * highest sample while it ran (plus one sampling interval, as the sample after its end may be the peak).
  */
-export function rssAroundNode(memory, startTime, executionTime) {
-	if (!memory?.series?.length) return undefined;
+export function rssAroundNode(memory, startTime, executionTime, series = memory?.series) {
+	if (!series?.length) return undefined;
 	const end = startTime + executionTime + MEMORY_SAMPLE_MS;
 	let before;
 	let peak = 0;
 	let during = 0;
-	for (const [t, rss] of memory.series) {
+	for (const [t, rss] of series) {
 		if (t < startTime) before = rss;
 		else if (t <= end) {
 			during++;
@@ -124,7 +163,7 @@ export function rssAroundNode(memory, startTime, executionTime) {
 	}
 	if (!during) {
 		// A node shorter than the sampling interval: the first sample after it started stands for it.
-		const next = memory.series.find(([t]) => t >= startTime);
+		const next = series.find(([t]) => t >= startTime);
 		if (next) peak = next[1];
 	}
 	if (before === undefined || !peak) return undefined;
