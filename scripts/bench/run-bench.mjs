@@ -24,6 +24,8 @@ import { startEmulator } from '../e2e/emulator.mjs';
 import { BIG_BYTES, GROUPS, PAGE_FILES, PHASES as SINGLE_PROCESS_PHASES } from './lib/phases.mjs';
 import { P5 } from './lib/queue-phase.mjs';
 import { P6 } from './lib/callback-phase.mjs';
+import { MIRROR_ROWS, P7 } from './lib/mirror-phase.mjs';
+import { P8 } from './lib/folder-phase.mjs';
 import { exitCrashes } from './lib/n8n-exec.mjs';
 import { writeReport } from './lib/report.mjs';
 import { contentionGauge, machineInfo, uptimeLine } from './lib/system.mjs';
@@ -31,7 +33,7 @@ import { startCountingRelay } from './lib/tcp-counter.mjs';
 import { CLIENT_ID, CLIENT_SECRET, credentials } from './lib/workflows.mjs';
 
 const N8N_VERSION = DEFAULT_N8N_VERSION;
-const PHASES = [...SINGLE_PROCESS_PHASES, P5, P6];
+const PHASES = [...SINGLE_PROCESS_PHASES, P5, P6, P7, P8];
 const DOCS_FILE = path.join(repoRoot, 'docs', 'benchmarks.md');
 const WHOLE_RUN_TIMEOUT_MS = 90 * 60 * 1000;
 /** Average cores used by other processes above which the timings are flagged as taken under contention. */
@@ -56,6 +58,11 @@ function parseArgs(argv) {
 			opts.docs ??= true;
 		}
 		else if (name === '--keep') opts.keep = true;
+		else if (name === '--mirror-rows') {
+			const wanted = value.split(',').map(Number);
+			if (!wanted.length || wanted.some((n) => !MIRROR_ROWS.some((row) => row.files === n))) throw new Error(`--mirror-rows takes ${MIRROR_ROWS.map((row) => row.files).join(',')}, got ${value}`);
+			MIRROR_ROWS.splice(0, MIRROR_ROWS.length, ...MIRROR_ROWS.filter((row) => wanted.includes(row.files)));
+		}
 		else if (name === '--help' || name === '-h') {
 			console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n').replace(/^\/\/ ?/gm, ''));
 			process.exit(0);

@@ -175,3 +175,62 @@ export function listHttp(id, { groupId, baseUrl, pageSize = 1000, maxPages = 100
 		}),
 	]);
 }
+
+// ---- P6: mirror a group (Get Many → Download), P7: upload a folder -------------------------------
+
+/** Nodes wired one after the other from a manual trigger (names given), so several nodes of a run can be timed. */
+function named(name, node) {
+	return { ...node, name };
+}
+
+/** Agora Chat Group: Get Many (Return All) → Download, the file name taken from the list. */
+export function mirrorChatGroup(id, { groupId, cred = CRED.agoraDefault, loopBatchSize }) {
+	const list = named('List', chatGroup({ resource: 'sharedFile', operation: 'getAll', groupId, returnAll: true, filters: {} }, cred));
+	const download = chatGroup(
+		{ resource: 'sharedFile', operation: 'download', groupId, fileId: '={{ $json.file_id }}', binaryPropertyName: 'data', options: { fileName: '={{ $json.file_name }}' } },
+		cred,
+		{ continueOnFail: true },
+	);
+	return loopBatchSize ? inBatches(id, list, download, loopBatchSize) : chain(id, [list, download]);
+}
+
+/**
+ * The same through a Loop Over Items node (n8n's Split in Batches v3): the download node runs once per batch of
+ * `batchSize` items, and its output goes back to the loop; the loop's "done" output collects every batch.
+ */
+function inBatches(id, list, download, batchSize) {
+	const start = manualTriggerNode({ name: 'Start' });
+	const loop = { name: 'Loop', type: 'n8n-nodes-base.splitInBatches', typeVersion: 3, parameters: { batchSize, options: {} } };
+	const nodes = [start, list, loop, download].map((n, i) => ({ id: n.id ?? randomUUID(), position: [220 * i, 0], ...n }));
+	const connections = {
+		Start: { main: [[{ node: list.name, type: 'main', index: 0 }]] },
+		[list.name]: { main: [[{ node: 'Loop', type: 'main', index: 0 }]] },
+		// Output 0 is "done", output 1 "loop".
+		Loop: { main: [[], [{ node: download.name, type: 'main', index: 0 }]] },
+		[download.name]: { main: [[{ node: 'Loop', type: 'main', index: 0 }]] },
+	};
+	return { id, name: id, active: false, nodes, connections, settings: { executionOrder: 'v1' }, pinData: {} };
+}
+
+/** HTTP Request built the careful way: list with pagination, Split Out, downloads batched 100 per second. */
+export function mirrorHttp(id, { groupId, baseUrl, pageSize = 1000 }) {
+	const list = { ...listHttp('unused', { groupId, baseUrl, pageSize }).nodes[1], name: 'List' };
+	const split = { name: 'Split', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'data', include: 'noOtherFields', options: {} } };
+	const download = httpRequest(
+		{
+			method: 'GET',
+			url: `=${groupUrl(baseUrl, groupId)}/share_files/{{ $json.file_id }}`,
+			options: { batching: { batch: { batchSize: 100, batchInterval: 1000 } }, response: { response: { responseFormat: 'file', outputPropertyName: 'data' } } },
+		},
+		{ continueOnFail: true },
+	);
+	return chain(id, [list, split, download]);
+}
+
+/** Read/Write Files from Disk reads every file of a folder, then Upload (Replace If Different). */
+export function folderUploadChatGroup(id, { folderGlob, groupId, cred = CRED.agoraDefault }) {
+	return chain(id, [
+		{ name: 'Read folder', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1, parameters: { operation: 'read', fileSelector: folderGlob, options: {} } },
+		chatGroup({ resource: 'sharedFile', operation: 'upload', groupId, binaryPropertyName: 'data', options: { ifFileExists: 'replaceIfDifferent' } }, cred, { continueOnFail: true }),
+	]);
+}

@@ -1,0 +1,165 @@
+// P7: mirror a group. A group of 2,000 (and 10,000, the most a group holds) files of 16 KiB, one execution:
+// Get Many (Return All) → Download (File Name from the list), against the emulator capped at 100 calls/s.
+// Beside it the careful HTTP Request build (pagination, Split Out, downloads batched 100 per second), and the
+// node inside a Loop Over Items node (what a user can set when n8n's own per-item memory is the limit).
+
+import { executeN8n, nodeItems } from './n8n-exec.mjs';
+import { rotated, summary } from './stats.mjs';
+import * as W from './workflows.mjs';
+
+export const MIRROR_FILE_BYTES = 16 * 1024;
+const RATE_LIMIT = 100;
+const LOOP_BATCH = 500;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const isFailedItem = (item) => Boolean(item.error || item.json?.error);
+
+/** The rows: files in the group, and how many repetitions of the full set each gets (the 10,000 row fewer). */
+export const MIRROR_ROWS = [
+	{ files: 2000, group: 'bench-mirror-2000', repsShare: 1 },
+	{ files: 10_000, group: 'bench-mirror-10000', repsShare: 0.4 },
+];
+
+const SIDES = [
+	{ key: 'cg', label: 'Agora Chat Group: Get Many (Return All) → Download (File Name from the list)', wf: (row) => `bP7cg${row.files}` },
+	{ key: 'http', label: 'HTTP Request: list with pagination → Split Out → download (Batching 100 items / 1,000 ms)', wf: (row) => `bP7http${row.files}` },
+	{ key: 'cgLoop', label: `Agora Chat Group inside Loop Over Items (${LOOP_BATCH} per batch): an extra line, not the figure`, wf: (row) => `bP7loop${row.files}`, once: true },
+];
+
+const MiB = 1024;
+
+/** Every run of a node (a node inside a loop runs once per batch). */
+function nodeRuns(run, name) {
+	return run?.data?.resultData?.runData?.[name] ?? [];
+}
+
+/** The highest sample within [from, to] and the last one before `from`, of a [time, KiB] series. */
+function around(series, from, to) {
+	let before;
+	let peak = 0;
+	for (const [t, kib] of series ?? []) {
+		if (t < from) before = kib;
+		else if (t <= to + 10) peak = Math.max(peak, kib);
+	}
+	return before === undefined || !peak ? undefined : { idleMiB: before / MiB, peakMiB: Math.max(peak, before) / MiB, growthMiB: (Math.max(peak, before) - before) / MiB };
+}
+
+async function measureMirror(ctx, row, side) {
+	await ctx.emulator.admin('DELETE', 'requests');
+	const result = await executeN8n(ctx.env, side.wf(row), { sampleMemory: 'tree', timeoutMs: 900_000 });
+	const requests = await ctx.emulator.admin('GET', 'requests');
+	const out = { ok: false, files: row.files };
+	if (!result.ok) {
+		out.error = result.errorMessage;
+		return out;
+	}
+	const list = nodeRuns(result.run, 'List')[0];
+	const downloads = nodeRuns(result.run, W.BENCH_NODE);
+	if (!list || !downloads.length) {
+		out.error = 'the list or the download node did not run';
+		return out;
+	}
+	const start = list.startTime;
+	const end = Math.max(...downloads.map((task) => task.startTime + task.executionTime));
+	const items = downloads.flatMap((task) => task.data?.main?.[0] ?? []);
+	const downloadRequests = requests.filter((q) => q.operation === 'downloadFile');
+	const listRequests = requests.filter((q) => q.operation === 'listFiles');
+	const stored = items.filter((item) => item.binary?.data && !isFailedItem(item));
+	out.ms = end - start;
+	out.listMs = list.executionTime;
+	out.listRequests = listRequests.length;
+	out.floorMs = ((row.files + listRequests.length) / RATE_LIMIT) * 1000;
+	out.failedItems = items.filter(isFailedItem).length + Math.max(0, row.files - items.length);
+	out.stored = stored.length;
+	out.distinctDownloads = new Set(downloadRequests.filter((q) => q.status === 200).map((q) => q.fileId)).size;
+	out.status429 = requests.filter((q) => q.status === 429).length;
+	out.refusedPct = (100 * out.status429) / requests.length;
+	out.requests = requests.length;
+	out.tree = around(result.memory.treeSeries, start, end);
+	out.main = around(result.memory.series, start, end);
+	// Named as the list says, for our node (the HTTP Request node names a file after the URL's last segment).
+	if (side.key !== 'http') {
+		const names = new Map(nodeItems(result.run, 'List').map((item) => [item.json.file_id, item.json.file_name]));
+		const misnamed = stored.filter((item) => names.get(item.json.fileId) !== item.binary.data.fileName).length;
+		if (misnamed) out.error = `${misnamed} files not named as in the list`;
+	}
+	if (out.stored !== row.files) out.error = `${out.stored} of ${row.files} files stored`;
+	out.ok = !out.error;
+	return out;
+}
+
+export const P7 = {
+	key: 'P7',
+	title: 'Mirror a group: Get Many → Download, 2,000 and 10,000 files of 16 KiB at 100 calls/s',
+	workflows: ({ emulatorUrl }) =>
+		MIRROR_ROWS.flatMap((row) => [
+			W.mirrorChatGroup(`bP7cg${row.files}`, { groupId: row.group }),
+			W.mirrorHttp(`bP7http${row.files}`, { groupId: row.group, baseUrl: emulatorUrl }),
+			W.mirrorChatGroup(`bP7loop${row.files}`, { groupId: row.group, loopBatchSize: LOOP_BATCH }),
+		]),
+	async run(ctx) {
+		for (const row of MIRROR_ROWS) {
+			await ctx.emulator.admin('POST', 'groups', { groupId: row.group });
+			await ctx.emulator.admin('POST', 'seed', { groupId: row.group, count: row.files, sizeBytes: MIRROR_FILE_BYTES });
+		}
+		await ctx.emulator.admin('POST', 'config', { rateLimitPerSecond: RATE_LIMIT, rateLimitMode: 'window' });
+		const rows = [];
+		try {
+			for (const row of MIRROR_ROWS) {
+				const reps = Math.max(1, Math.round(ctx.reps * row.repsShare));
+				const runs = Object.fromEntries(SIDES.map((s) => [s.key, []]));
+				for (let rep = 0; rep < reps; rep++) {
+					for (const side of rotated(SIDES, rep)) {
+						if (side.once && rep > 0) continue;
+						await sleep(1100); // the service's second is real time: start with it empty
+						const r = await measureMirror(ctx, row, side);
+						r.rep = rep;
+						runs[side.key].push(r);
+						ctx.log(
+							`  ${row.files} files, rep ${rep + 1}/${reps} ${side.key.padEnd(6)} ${r.ok ? `${(r.ms / 1000).toFixed(1)} s (floor ${(r.floorMs / 1000).toFixed(1)} s), ${r.status429} x 429, tree ${r.tree?.idleMiB.toFixed(0)} -> ${r.tree?.peakMiB.toFixed(0)} MiB` : `FAILED: ${r.error}`}`,
+						);
+					}
+				}
+				const stats = (key) => {
+					const ok = runs[key].filter((r) => r.ok);
+					return {
+						label: SIDES.find((s) => s.key === key).label,
+						n: ok.length,
+						ms: summary(ok.map((r) => r.ms)),
+						ratio: summary(ok.map((r) => r.ms / r.floorMs)),
+						floorMs: summary(ok.map((r) => r.floorMs)),
+						listRequests: summary(ok.map((r) => r.listRequests)),
+						failedItems: summary(ok.map((r) => r.failedItems)),
+						status429: summary(ok.map((r) => r.status429)),
+						refusedPct: summary(ok.map((r) => r.refusedPct)),
+						treeIdleMiB: summary(ok.map((r) => r.tree?.idleMiB)),
+						treeGrowthMiB: summary(ok.map((r) => r.tree?.growthMiB)),
+						mainGrowthMiB: summary(ok.map((r) => r.main?.growthMiB)),
+						failures: runs[key].filter((r) => !r.ok).map((r) => `rep ${r.rep + 1}: ${r.error}`),
+					};
+				};
+				rows.push({ files: row.files, reps, sides: Object.fromEntries(SIDES.map((s) => [s.key, stats(s.key)])) });
+			}
+		} finally {
+			await ctx.emulator.admin('POST', 'config', { rateLimitPerSecond: 0 });
+		}
+		return { rows };
+	},
+	targets(res) {
+		return res.rows.flatMap((row) => {
+			const cg = row.sides.cg;
+			const memoryGoal = row.files <= 2000 ? 100 : 200;
+			return [
+				{
+					name: `P7 mirror ${row.files.toLocaleString('en-US')} files: time ≤ 1.1 × the floor ((files + pages) / 100 s), 0 failed, ≤ 1 % refused`,
+					met: cg.n > 0 && cg.ratio.median <= 1.1 && cg.failedItems.max === 0 && cg.refusedPct.max <= 1,
+					value: `${(cg.ms.median / 1000).toFixed(1)} s = ${cg.ratio.median.toFixed(2)} × the floor of ${(cg.floorMs.median / 1000).toFixed(2)} s (HTTP Request ${row.sides.http.ratio.median.toFixed(2)} ×), failed max ${cg.failedItems.max}, refused ${cg.refusedPct.median.toFixed(1)} %`,
+				},
+				{
+					name: `P7 mirror ${row.files.toLocaleString('en-US')} files: n8n's process tree grows ≤ ${memoryGoal} MiB over its idle level`,
+					met: cg.n > 0 && cg.treeGrowthMiB.median <= memoryGoal,
+					value: `+${cg.treeGrowthMiB.median.toFixed(0)} MiB (HTTP Request +${row.sides.http.treeGrowthMiB.median.toFixed(0)} MiB; in Loop Over Items ${LOOP_BATCH} per batch +${row.sides.cgLoop.treeGrowthMiB.median.toFixed(0)} MiB)`,
+				},
+			];
+		});
+	},
+};
