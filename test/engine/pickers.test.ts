@@ -50,10 +50,12 @@ describe('the node description', () => {
 		expect(group?.modes?.map((mode) => mode.name)).toEqual(['list', 'id']);
 		expect(group?.modes?.[0].typeOptions).toMatchObject({ searchListMethod: 'searchGroups', searchable: true });
 		const file = properties.find((property) => property.name === 'fileId');
-		expect(file).toMatchObject({ displayName: 'File', type: 'resourceLocator', displayOptions: { show: { operation: ['download'] } } });
+		expect(file).toMatchObject({ displayName: 'File', type: 'resourceLocator', displayOptions: { show: { operation: ['download', 'delete'] } } });
 		expect(file?.modes?.map((mode) => mode.name)).toEqual(['list', 'id', 'url']);
 		expect(file?.modes?.[0].typeOptions).toMatchObject({ searchListMethod: 'searchFiles', searchable: true });
+		// One field for both: n8n evaluates a mapped File once per property of that name, for every item.
 		expect(properties.filter((property) => property.name === 'fileId').flatMap((property) => property.displayOptions?.show?.operation)).toEqual(['download', 'delete']);
+		expect(properties.filter((property) => property.name === 'fileId')).toHaveLength(1);
 	});
 });
 

@@ -60,7 +60,11 @@ export function groupLocator(overrides: Partial<INodeProperties> = {}): INodePro
 
 export const groupIdField: INodeProperties = groupLocator();
 
-export function fileIdField(operation: string): INodeProperties {
+/**
+ * The File field, one for every operation that names a file: n8n evaluates a mapped File once for
+ * every property of that name, for every item, whichever operation shows it.
+ */
+export function fileIdField(operations: string[]): INodeProperties {
 	return {
 		displayName: 'File',
 		name: 'fileId',
@@ -68,7 +72,7 @@ export function fileIdField(operation: string): INodeProperties {
 		required: true,
 		default: { mode: 'list', value: '' },
 		description: 'The shared file: pick it from the group\'s files, enter its ID, or paste its file_url',
-		displayOptions: { show: { resource: ['sharedFile'], operation: [operation] } },
+		displayOptions: { show: { resource: ['sharedFile'], operation: operations } },
 		modes: [
 			{
 				displayName: 'From List',

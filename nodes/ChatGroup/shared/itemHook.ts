@@ -17,8 +17,9 @@ import { resolveApp } from './agoraApp';
 import { withIdsInPath } from './descriptions';
 import { describeFailure, toNodeError } from './errors';
 import { assertNoDotSegments } from './identifiers';
+import { forgetItemParameters } from './itemParameters';
 import { releaseItemTurn, reserveItemTurn } from './pacingTurns';
-import { itemRetryBudget } from './retryPolicy';
+import { forgetItemRetryBudget, itemRetryBudget } from './retryPolicy';
 import { itemFailureContext, judgeResponse, sendJudged } from './sendAndJudge';
 import type { RetryHooks } from './sendAndJudge';
 import { runsAsTool, toolCallFailure } from './toolUse';
@@ -86,7 +87,12 @@ export function itemRequest(hook: RequestHook): RequestHook {
 				if (!this.continueOnFail()) throw own;
 				return [{ json: {}, error: own, pairedItem: { item: this.getItemIndex() } }];
 			})
-			.finally(() => releaseItemTurn(budget));
+			.finally(() => {
+				releaseItemTurn(budget);
+				// What the item read and its budget are not kept for the rest of the node's run (thousands of items).
+				forgetItemRetryBudget(this);
+				forgetItemParameters(this);
+			});
 	};
 }
 

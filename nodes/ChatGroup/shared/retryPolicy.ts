@@ -183,6 +183,11 @@ export function itemRetryBudget(context: IExecuteSingleFunctions): RetryBudget {
 	return budget;
 }
 
+/** The item is done: its budget (which holds its context) is not kept for the rest of the node's run. */
+export function forgetItemRetryBudget(context: IExecuteSingleFunctions): void {
+	itemBudgets.get((context.getExecuteData() as object | undefined) ?? context)?.delete(context.getItemIndex());
+}
+
 /** An item's budget, or for other contexts (pickers, polls) a fresh one with the default policy. */
 export function budgetFor(context: AgoraContext): RetryBudget {
 	return isItemContext(context) ? itemRetryBudget(context) : new RetryBudget(DEFAULT_RETRY_POLICY, executionCancelSignal(context));

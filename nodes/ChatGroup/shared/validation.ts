@@ -4,6 +4,7 @@ import type { IExecuteSingleFunctions } from 'n8n-workflow';
 import { errorForItem } from './errors';
 import { FILE_URL_MODE, fileIdOf, groupIdOf, identifierRefusal, identifierValue, parseSharedFileUrl } from './identifiers';
 import type { IdentifierField } from './identifiers';
+import { itemParameter } from './itemParameters';
 
 /**
  * The error as this item reports it: a copy of `error` (which other items may share) with this
@@ -30,7 +31,7 @@ export function inputError(context: IExecuteSingleFunctions, message: string, de
  * file_url, or the plain string (or mapped number) of a workflow saved before the pickers.
  */
 export function readIdentifier(context: IExecuteSingleFunctions, name: 'groupId' | 'fileId'): string {
-	const value = context.getNodeParameter(name, '') as unknown;
+	const value = itemParameter(context, name, '');
 	return name === 'groupId' ? groupIdOf(value) : fileIdOf(value);
 }
 
@@ -54,7 +55,7 @@ export function requireIdentifiers(context: IExecuteSingleFunctions): void {
 
 /** A file_url must be a shared file URL, and of the chosen group: another group's file is refused. */
 function requireFileOfGroup(context: IExecuteSingleFunctions): void {
-	const { mode, text } = identifierValue(context.getNodeParameter('fileId', ''));
+	const { mode, text } = identifierValue(itemParameter(context, 'fileId', ''));
 	const address = parseSharedFileUrl(text);
 	if (mode === FILE_URL_MODE && text && !address) {
 		throw inputError(

@@ -12,6 +12,7 @@ import { agoraJson } from '../../shared/appRequest';
 import { announcementRoute } from '../../shared/descriptions';
 import { groupScope, inOrder } from '../../shared/executionOrder';
 import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/itemHook';
+import { itemParameter } from '../../shared/itemParameters';
 import { announcementPath } from '../../shared/paths';
 import { inputError, readIdentifier } from '../../shared/validation';
 
@@ -27,7 +28,7 @@ export const MAX_ANNOUNCEMENT_LENGTH = 512;
  * refusal would stop an AI Agent's execution instead of answering its model (shared/toolUse.ts).
  */
 function requireValidAnnouncement(context: IExecuteSingleFunctions): void {
-	const announcement = context.getNodeParameter('announcement', '') as unknown;
+	const announcement = itemParameter(context, 'announcement', '');
 	if (typeof announcement !== 'string') {
 		throw inputError(context, 'The Announcement must be text', 'Map a text value to Announcement.');
 	}
@@ -65,9 +66,9 @@ async function updateAnnouncement(
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
 	requireValidAnnouncement(this);
-	const { onlyIfChanged } = this.getNodeParameter('options', {}) as { onlyIfChanged?: boolean };
+	const { onlyIfChanged } = itemParameter(this, 'options', {}) as { onlyIfChanged?: boolean };
 	const groupId = readIdentifier(this, 'groupId');
-	const text = this.getNodeParameter('announcement', '') as string;
+	const text = itemParameter(this, 'announcement', '') as string;
 	const { key: scope } = await groupScope(this, groupId);
 	const write = async () => {
 		// Unknown until the write is answered: a failed one may or may not have changed the text.

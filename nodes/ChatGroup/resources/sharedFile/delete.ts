@@ -2,11 +2,10 @@ import type {
 	DeclarativeRestApiSettings,
 	IExecutePaginationFunctions,
 	INodeExecutionData,
-	INodeProperties,
 	INodePropertyOptions,
 } from 'n8n-workflow';
 
-import { fileIdField, sharedFileRoute } from '../../shared/descriptions';
+import { sharedFileRoute } from '../../shared/descriptions';
 import { describeFailure } from '../../shared/errors';
 import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/itemHook';
 import { recordDeletedFile } from '../../shared/sharedFileList';
@@ -59,5 +58,3 @@ export const deleteSharedFileOperation: INodePropertyOptions = {
 		output: { postReceive: [singleResult((data) => data)] },
 	},
 };
-
-export const deleteSharedFileFields: INodeProperties[] = [fileIdField('delete')];

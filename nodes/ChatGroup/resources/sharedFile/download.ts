@@ -9,10 +9,11 @@ import type {
 	INodePropertyOptions,
 } from 'n8n-workflow';
 
-import { fileIdField, sharedFileRoute } from '../../shared/descriptions';
+import { sharedFileRoute } from '../../shared/descriptions';
 import { fileExtension, storeDownloadedBody } from '../../shared/downloadedFile';
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
 import { itemRequest, withRetries } from '../../shared/itemHook';
+import { itemParameter } from '../../shared/itemParameters';
 import { readSharedFiles } from '../../shared/sharedFileList';
 import { inputError, readIdentifier } from '../../shared/validation';
 
@@ -22,7 +23,7 @@ function readIds(context: IExecuteSingleFunctions): { groupId: string; fileId: s
 
 /** Put Output File in Field; an empty one is refused before anything is sent. */
 function outputField(context: IExecuteSingleFunctions): string {
-	const field = String(context.getNodeParameter('binaryPropertyName', 'data') ?? '').trim();
+	const field = String(itemParameter(context, 'binaryPropertyName', 'data') ?? '').trim();
 	if (!field) {
 		throw inputError(
 			context,
@@ -34,7 +35,7 @@ function outputField(context: IExecuteSingleFunctions): string {
 }
 
 function optionFileName(context: IExecuteSingleFunctions): string | undefined {
-	const { fileName } = context.getNodeParameter('options', {}) as { fileName?: unknown };
+	const { fileName } = itemParameter(context, 'options', {}) as { fileName?: unknown };
 	const name = typeof fileName === 'string' || typeof fileName === 'number' ? String(fileName).trim() : '';
 	return name || undefined;
 }
@@ -118,7 +119,6 @@ export const downloadSharedFileOperation: INodePropertyOptions = {
 };
 
 export const downloadSharedFileFields: INodeProperties[] = [
-	fileIdField('download'),
 	{
 		displayName: 'Put Output File in Field',
 		name: 'binaryPropertyName',

@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { deleteSharedFileFields, deleteSharedFileOperation } from './delete';
+import { fileIdField } from '../../shared/descriptions';
+import { deleteSharedFileOperation } from './delete';
 import { downloadSharedFileFields, downloadSharedFileOperation } from './download';
 import { getManySharedFilesFields, getManySharedFilesOperation } from './getAll';
 import { uploadSharedFileFields, uploadSharedFileOperation } from './upload';
@@ -17,6 +18,7 @@ export const sharedFileDescription: INodeProperties[] = [
 	},
 	...getManySharedFilesFields,
 	...uploadSharedFileFields,
+	// One File field for both: n8n evaluates a mapped File once for every property of that name, for every item.
+	fileIdField(['download', 'delete']),
 	...downloadSharedFileFields,
-	...deleteSharedFileFields,
 ];

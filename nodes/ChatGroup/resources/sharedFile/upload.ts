@@ -16,6 +16,7 @@ import { sharedFilesRoute } from '../../shared/descriptions';
 import { describeFailure } from '../../shared/errors';
 import { GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
 import { itemRequest, pairedWith, singleResult, withRetries } from '../../shared/itemHook';
+import { itemParameter } from '../../shared/itemParameters';
 import { multipartContentType, multipartFrame, newBoundary } from '../../shared/multipart';
 import { sharedFilePath } from '../../shared/paths';
 import {
@@ -44,7 +45,7 @@ interface UploadOptions {
 }
 
 function uploadOptions(context: IExecuteSingleFunctions): UploadOptions {
-	return context.getNodeParameter('options', {}) as UploadOptions;
+	return itemParameter(context, 'options', {}) as UploadOptions;
 }
 
 function describeBinaryFields(context: IExecuteSingleFunctions, binary: INodeExecutionData['binary']): string {
@@ -55,7 +56,7 @@ function describeBinaryFields(context: IExecuteSingleFunctions, binary: INodeExe
 }
 
 function readInputBinary(context: IExecuteSingleFunctions): { field: string; binary: IBinaryData } {
-	const field = String(context.getNodeParameter('binaryPropertyName', 'data')).trim();
+	const field = String(itemParameter(context, 'binaryPropertyName', 'data')).trim();
 	const item = context.getInputData();
 	const binary = field ? item.binary?.[field] : undefined;
 	if (!binary) {
