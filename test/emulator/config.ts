@@ -1,7 +1,7 @@
 /** Emulator settings: defaults and validation of changes (from tests or the admin API). */
 import { isAgoraKey } from './tokens';
 import { RATE_LIMIT_MODES } from './rate-limit';
-import type { DownloadHeaderMode, EmulatorConfig, RateLimitMode, StaticAppToken } from './types';
+import type { DownloadHeaderMode, EmulatorConfig, StaticAppToken } from './types';
 
 export const DEFAULT_ORG = 'demo-org';
 export const DEFAULT_APP = 'demo-app';
@@ -65,6 +65,13 @@ function validateAppTokens(value: unknown): StaticAppToken[] {
  * Checks a partial config; throws with a readable reason. Keys set to undefined are ignored,
  * except appId, appCertificate and publicUrl, which undefined, null or '' unsets.
  */
+
+/** A config value that must be one of `allowed`. */
+function oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[]): T {
+	if (!allowed.includes(value as T)) throw new Error(`Config "${key}" must be one of ${allowed.join(', ')}`);
+	return value as T;
+}
+
 export function validateConfigPatch(input: unknown): Partial<EmulatorConfig> {
 	if (typeof input !== 'object' || input === null || Array.isArray(input)) {
 		throw new Error('Config must be a JSON object');
@@ -99,18 +106,10 @@ export function validateConfigPatch(input: unknown): Partial<EmulatorConfig> {
 				if (value !== undefined) patch.appTokens = validateAppTokens(value);
 				break;
 			case 'rateLimitMode':
-				if (value === undefined) break;
-				if (!RATE_LIMIT_MODES.includes(value as RateLimitMode)) {
-					throw new Error(`Config "rateLimitMode" must be one of ${RATE_LIMIT_MODES.join(', ')}`);
-				}
-				patch.rateLimitMode = value as RateLimitMode;
+				if (value !== undefined) patch.rateLimitMode = oneOf(key, value, RATE_LIMIT_MODES);
 				break;
 			case 'downloadHeaders':
-				if (value === undefined) break;
-				if (!DOWNLOAD_HEADER_MODES.includes(value as DownloadHeaderMode)) {
-					throw new Error(`Config "downloadHeaders" must be one of ${DOWNLOAD_HEADER_MODES.join(', ')}`);
-				}
-				patch.downloadHeaders = value as DownloadHeaderMode;
+				if (value !== undefined) patch.downloadHeaders = oneOf(key, value, DOWNLOAD_HEADER_MODES);
 				break;
 			default:
 				if ((NON_NEGATIVE_NUMBER_KEYS as readonly string[]).includes(key)) {
