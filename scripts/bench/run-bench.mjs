@@ -2,12 +2,13 @@
 // `npm run bench` (after `npm run build`): the built package in a real n8n 2.41.1 (its defaults) against the local Agora
 // Chat emulator, compared with n8n's HTTP Request node. Writes docs/benchmarks.md and prints a summary.
 //
-//   node scripts/bench/run-bench.mjs [--reps=5] [--only=P1,P2,P3,P4,P5,P6] [--no-docs|--docs] [--out=FILE] [--json=FILE] [--keep]
+//   node scripts/bench/run-bench.mjs [--reps=5] [--only=P1,...,P8] [--mirror-rows=2000,10000] [--no-docs|--docs] [--out=FILE] [--json=FILE] [--keep]
 //
 //   P1 overhead (1,000 × Announcement Get)   P2 peak memory (10 MiB upload / download)
 //   P3 pagination (10,000 files, Limit)      P4 the 100/s cap (1,000 × Announcement Get)
 //   P5 queue mode: 2 workers, 2 × 1,000 items on one app key capped at 100/s
 //   P6 callback trigger: event → execution start beside the polling trigger's; 1,000 callbacks at 100/s
+//   P7 mirror a group (2,000 / 10,000 files)  P8 upload a folder (500 files, Replace If Different)
 //
 // One `n8n execute` per repetition; the figure is the measured node's executionTime from the run data.
 // Every process has a timeout, and the whole run has one too.
@@ -64,7 +65,7 @@ function parseArgs(argv) {
 			MIRROR_ROWS.splice(0, MIRROR_ROWS.length, ...MIRROR_ROWS.filter((row) => wanted.includes(row.files)));
 		}
 		else if (name === '--help' || name === '-h') {
-			console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n').replace(/^\/\/ ?/gm, ''));
+			console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 14).join('\n').replace(/^\/\/ ?/gm, ''));
 			process.exit(0);
 		} else throw new Error(`unknown argument ${arg} (see --help)`);
 	}

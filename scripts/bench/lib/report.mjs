@@ -245,7 +245,50 @@ Median (min–max): aggregate ${fmt(r.aggregatePerSec, 1)} successful calls/s, $
 `;
 }
 
-const SECTION = { P1: p1Section, P2: p2Section, P3: p3Section, P4: p4Section, P5: p5Section, P6: p6Section };
+function p7Section(r) {
+	const blocks = r.rows.map((row) => {
+		const rows = Object.values(row.sides).map((side) => [
+			side.label,
+			String(side.n),
+			fmt(side.ms, 0),
+			fmt(side.ratio, 2),
+			fmt(side.listRequests),
+			fmt(side.failedItems),
+			fmt(side.status429),
+			fmt(side.treeIdleMiB),
+			`+${fmt(side.treeGrowthMiB)}`,
+		]);
+		const failures = failureNotes(Object.values(row.sides).map((side) => [side.label, side.failures]));
+		return `### ${n0(row.files)} files of 16 KiB
+
+${table(['side', 'runs', 'time, ms (list start to last download end)', '× floor', 'list requests', 'failed items', '429s', "n8n's process tree idle, MiB", 'growth while running, MiB'], rows)}
+${failures}`;
+	});
+	return `## P7 Mirror a group: Get Many (Return All) → Download, at the 100 calls/s cap
+
+One execution per run; emulator capped at 100 calls/s (rolling window); floor = (files + list pages) / 100 s.
+Memory: RSS of the \`n8n execute\` process and its children (n8n 2.x's task runner), the last sample before the
+list started and the highest while the nodes ran. Median (min–max).
+
+${blocks.join('\n')}`;
+}
+
+function p8Section(r) {
+	const rows = [
+		['into an empty group', r.first],
+		['again, nothing changed', r.again],
+	].map(([label, side]) => [label, String(side.n), fmt(side.ms, 0), fmt(side.requests), fmt(side.lists), fmt(side.uploads), fmt(side.deletes), fmt(side.skipped), fmt(side.failedItems), fmt(side.status429)]);
+	return `## P8 Upload a folder: ${n0(r.files)} files of 16 KiB, Replace If Different
+
+Read/Write Files from Disk reads the folder, then Upload (If a File With the Same Name Exists: Replace If Different);
+emulator capped at 100 calls/s (rolling window). Floor: ${n2(r.floorMs / 1000)} s (every upload and one listing at 100/s).
+Median (min–max).
+
+${table(['run', 'runs', 'Upload node time, ms', 'requests', 'listings', 'uploads', 'deletes', 'skipped', 'failed items', '429s'], rows)}
+${failureNotes([['empty group', r.first.failures], ['unchanged', r.again.failures]])}`;
+}
+
+const SECTION = { P1: p1Section, P2: p2Section, P3: p3Section, P4: p4Section, P5: p5Section, P6: p6Section, P7: p7Section, P8: p8Section };
 
 function existingNotes(file) {
 	try {
@@ -299,7 +342,7 @@ node scripts/bench/run-bench.mjs --reps=5         # after npm run build; writes 
 node scripts/bench/run-bench.mjs --only=P1,P3 --reps=2 --no-docs   # a subset, summary only
 \`\`\`
 
-Flags: \`--reps=N\` (default 5), \`--only=P1,P2,P3,P4,P5,P6\`, \`--no-docs\` (print only; partial runs never write this
+Flags: \`--reps=N\` (default 5), \`--only=P1,P2,P3,P4,P5,P6,P7,P8\`, \`--mirror-rows=2000,10000\`, \`--no-docs\` (print only; partial runs never write this
 file unless \`--docs\` is given), \`--out=FILE\` (write the report there instead), \`--json=FILE\` (raw results), \`--keep\` (keep the temp folder with the n8n user
 folder and the CPU profiles). Needs the n8n ${meta.n8nVersion} install of \`scripts/e2e\` (\`node scripts/e2e/n8n-install.mjs ${meta.n8nVersion}\`, cached in \`$N8N_E2E_CACHE_DIR\` or \`.cache/\`); P5 also needs \`redis-server\` and \`postgresql\` from Debian.
 
