@@ -157,7 +157,7 @@ export class AgoraChatApi implements ICredentialType {
 	/**
 	 * n8n calls this for every request while the stored token is empty: all of them share one
 	 * token request per credential and process. A token the service refuses later is renewed
-	 * by the node (see nodes/ChatGroup/shared/transport.ts), also once per process.
+	 * by the node (see nodes/ChatGroup/shared/sendAndJudge.ts), also once per process.
 	 */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
 		if (tokenSourceOf(credentials) !== 'clientCredentials') return {};
