@@ -1,7 +1,7 @@
 import type { ICredentialType, Icon, INodeProperties } from 'n8n-workflow';
 
 /**
- * The secret of one callback rule in the Agora or Easemob console. It never leaves n8n: the
+ * The secret of one callback rule in the Agora or Easemob console; it never leaves n8n: the
  * service signs each callback with it (`md5(callId + secret + timestamp)`) and the Agora Chat
  * Callback Trigger checks that signature. There is nothing to call with it, so the credential's
  * test (the trigger's `credentialTest`, `testedBy`) checks what can be checked locally.

@@ -6,14 +6,11 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { fileExtension, storeDownloadedBody } from '../ChatGroup/shared/downloadedFile';
-import { AgoraIncompleteDownloadError, describeFailure, toNodeError } from '../ChatGroup/shared/errors';
+import { downloadSharedFile, fileExtension } from '../ChatGroup/shared/downloadedFile';
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName } from '../ChatGroup/shared/fileNames';
 import { readSharedFiles } from '../ChatGroup/shared/sharedFileList';
 import type { SharedFile } from '../ChatGroup/shared/sharedFileList';
-import { sharedFilePath } from '../ChatGroup/shared/paths';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, RetryBudget } from '../ChatGroup/shared/retryPolicy';
-import { agoraRequest } from '../ChatGroup/shared/sendAndJudge';
+import { DEFAULT_RETRY_POLICY, RetryBudget } from '../ChatGroup/shared/retryPolicy';
 import type { CallbackFile } from './callbackFormats';
 
 /** The binary field the file goes in, as in the polling trigger. */
@@ -31,38 +28,15 @@ interface DownloadedFile {
  * again, as the operation does.
  */
 async function downloadFile(context: IExecuteFunctions, groupId: string, file: CallbackFile): Promise<DownloadedFile> {
-	const about = { resource: 'sharedFile', operation: 'download', groupId, fileId: file.file_id };
-	let url: string;
-	try {
-		url = sharedFilePath(groupId, file.file_id);
-	} catch (error) {
-		// A "." or ".." id is this file's failure (named as the field it came in), and nothing is sent for it.
-		throw toNodeError(context.getNode(), describeFailure(error), about);
-	}
-	const request = {
-		method: 'GET' as const,
-		url,
-		encoding: 'stream' as const,
-		json: false,
-		// Uncompressed, so that Content-Length is the file's own length.
-		headers: { Accept: 'application/octet-stream', 'Accept-Encoding': 'identity' },
-	};
-	const budget = new RetryBudget(DEFAULT_RETRY_POLICY);
-	for (let attempt = 1; ; attempt++) {
-		const response = await agoraRequest(context, request, { budget, about });
-		const knownName = file.file_name || fileNameFromContentDisposition(response.headers['content-disposition']);
-		try {
-			const { binary } = await storeDownloadedBody(context, response, knownName ?? file.file_id, knownName);
-			return { file: knownName ? { ...file, file_name: knownName } : file, binary };
-		} catch (error) {
-			const failure = describeFailure(error);
-			const delayMs = retryDelayMs(budget.policy, attempt, failure);
-			if (!(error instanceof AgoraIncompleteDownloadError) || attempt > budget.policy.maxRetries || !budget.allows(delayMs)) {
-				throw toNodeError(context.getNode(), failure, { ...about, attempts: attempt });
-			}
-			await budget.wait(delayMs);
-		}
-	}
+	const { binary, knownName } = await downloadSharedFile(context, groupId, file.file_id, {
+		budget: new RetryBudget(DEFAULT_RETRY_POLICY),
+		about: { resource: 'sharedFile', operation: 'download', groupId, fileId: file.file_id },
+		knownName: (response) => file.file_name || fileNameFromContentDisposition(response.headers['content-disposition']),
+		fallbackName: file.file_id,
+		// A "." or ".." id is this file's failure, named as the field it came in; nothing is sent for it.
+		nameStoreFailures: true,
+	});
+	return { file: knownName ? { ...file, file_name: knownName } : file, binary };
 }
 
 /** The file's entry in the group's list; a list that cannot be read names nothing (the Download operation does the same). */

@@ -4,8 +4,14 @@
  */
 import type { IBinaryData, IDataObject, IExecuteSingleFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 
-import { AgoraIncompleteDownloadError, AgoraUnexpectedResponseError } from './errors';
+import type { AgoraContext } from './agoraApp';
+import { AgoraIncompleteDownloadError, AgoraUnexpectedResponseError, describeFailure, toNodeError } from './errors';
+import type { FailureContext } from './errors';
 import { GENERIC_MIME_TYPE, mimeTypeFromName, specificMimeType } from './fileNames';
+import { sharedFilePath } from './paths';
+import { retryDelayMs } from './retryPolicy';
+import type { RetryBudget } from './retryPolicy';
+import { agoraRequest } from './sendAndJudge';
 
 /** What storing needs of a node context: an operation's item, or a trigger's poll. */
 export interface BinaryStoreContext {
@@ -108,4 +114,59 @@ export async function storeDownloadedBody(
 	binary.fileName = fileName;
 	binary.fileExtension = fileExtension(fileName);
 	return { binary, mimeType, fileSize: await storedSize(context, binary) };
+}
+
+export interface SharedFileDownload {
+	budget: RetryBudget;
+	about: FailureContext;
+	timeout?: number;
+	/** The name the file is known by, if any, once its answer is in (its headers may tell). */
+	knownName: (response: IN8nHttpFullResponse) => string | undefined;
+	/** The name of a file known by none. */
+	fallbackName: string;
+	/** A refused id and any body the store refused become the user's error too, not only a body that stayed short. */
+	nameStoreFailures?: boolean;
+}
+
+/**
+ * The triggers' download of one shared file (outside the declarative operation): sent, stored in
+ * n8n's binary store, and fetched again while its body ends short and the budget allows. A body
+ * still short at the end fails as the user's error; the request's own failures come as thrown.
+ */
+export async function downloadSharedFile(
+	context: AgoraContext & BinaryStoreContext,
+	groupId: string,
+	fileId: string,
+	{ budget, about, timeout, knownName, fallbackName, nameStoreFailures = false }: SharedFileDownload,
+): Promise<StoredDownload & { knownName: string | undefined }> {
+	const named = (error: unknown, attempts?: number) => toNodeError(context.getNode(), describeFailure(error), attempts ? { ...about, attempts } : about);
+	let url: string;
+	try {
+		url = sharedFilePath(groupId, fileId);
+	} catch (error) {
+		throw nameStoreFailures ? named(error) : error;
+	}
+	const request = {
+		method: 'GET' as const,
+		url,
+		encoding: 'stream' as const,
+		json: false,
+		// Uncompressed, so that Content-Length is the file's own length.
+		headers: { Accept: 'application/octet-stream', 'Accept-Encoding': 'identity' },
+		timeout,
+	};
+	for (let attempt = 1; ; attempt++) {
+		const response = await agoraRequest(context, request, { budget, about });
+		const name = knownName(response);
+		try {
+			return { ...(await storeDownloadedBody(context, response, name ?? fallbackName, name)), knownName: name };
+		} catch (error) {
+			const shortBody = error instanceof AgoraIncompleteDownloadError;
+			const delayMs = retryDelayMs(budget.policy, attempt, describeFailure(error));
+			if (!shortBody || attempt > budget.policy.maxRetries || !budget.allows(delayMs)) {
+				throw shortBody || nameStoreFailures ? named(error, attempt) : error;
+			}
+			await budget.wait(delayMs);
+		}
+	}
 }

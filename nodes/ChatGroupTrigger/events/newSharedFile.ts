@@ -3,13 +3,11 @@ import type { IDataObject, INodeExecutionData, IPollFunctions } from 'n8n-workfl
 
 import { fileNameMatcher, readSharedFiles } from '../../ChatGroup/shared/sharedFileList';
 import type { SharedFile } from '../../ChatGroup/shared/sharedFileList';
-import { AgoraIncompleteDownloadError, describeFailure, toNodeError } from '../../ChatGroup/shared/errors';
+import { describeFailure, toNodeError } from '../../ChatGroup/shared/errors';
 import type { AgoraFailure } from '../../ChatGroup/shared/errors';
-import { storeDownloadedBody } from '../../ChatGroup/shared/downloadedFile';
+import { downloadSharedFile } from '../../ChatGroup/shared/downloadedFile';
 import { identifierRefusal } from '../../ChatGroup/shared/identifiers';
-import { sharedFilePath } from '../../ChatGroup/shared/paths';
-import { DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, retryDelayMs, RetryBudget } from '../../ChatGroup/shared/retryPolicy';
-import { agoraRequest } from '../../ChatGroup/shared/sendAndJudge';
+import { DEFAULT_RETRY_POLICY, DEFAULT_TIMEOUT_MS, RetryBudget } from '../../ChatGroup/shared/retryPolicy';
 import { readSharedFileState, rememberFileIds, TriggerState } from '../pollState';
 import type { PollTarget } from '../pollState';
 
@@ -65,31 +63,19 @@ async function withFile(context: IPollFunctions, groupId: string, file: SharedFi
 	if (refusal) {
 		return { json: { ...file, error: `The file could not be downloaded: ${sentence(refusal.message)} Its id would address another path than the file's, so nothing was requested for it.` } as IDataObject };
 	}
-	const request = {
-		method: 'GET' as const,
-		url: sharedFilePath(groupId, file.file_id),
-		encoding: 'stream' as const,
-		json: false,
-		// Uncompressed, so that Content-Length is the file's own length.
-		headers: { Accept: 'application/octet-stream', 'Accept-Encoding': 'identity' },
-		timeout: Math.min(DEFAULT_TIMEOUT_MS, Math.max(MIN_DOWNLOAD_TIMEOUT_MS, left())),
-	};
 	const budget = new RetryBudget({ ...DEFAULT_RETRY_POLICY, maxTotalWaitMs: Math.min(DEFAULT_RETRY_POLICY.maxTotalWaitMs, left()) });
 	const fileName = file.file_name || file.file_id;
-	for (let attempt = 1; ; attempt++) {
-		try {
-			const response = await agoraRequest(context, request, { budget, about });
-			const { binary } = await storeDownloadedBody(context, response, fileName, fileName);
-			return { json: { ...file } as IDataObject, binary: { data: binary } };
-		} catch (error) {
-			const failure = describeFailure(error);
-			const delayMs = retryDelayMs(budget.policy, attempt, failure);
-			if (!(error instanceof AgoraIncompleteDownloadError) || attempt > budget.policy.maxRetries || !budget.allows(delayMs)) {
-				const shown = error instanceof AgoraIncompleteDownloadError ? toNodeError(context.getNode(), failure, { ...about, attempts: attempt }) : error;
-				return failedFileItem(context, file, shown, about);
-			}
-			await budget.wait(delayMs);
-		}
+	try {
+		const { binary } = await downloadSharedFile(context, groupId, file.file_id, {
+			budget,
+			about,
+			timeout: Math.min(DEFAULT_TIMEOUT_MS, Math.max(MIN_DOWNLOAD_TIMEOUT_MS, left())),
+			knownName: () => fileName,
+			fallbackName: fileName,
+		});
+		return { json: { ...file } as IDataObject, binary: { data: binary } };
+	} catch (error) {
+		return failedFileItem(context, file, error, about);
 	}
 }
 
