@@ -24,7 +24,7 @@ interface DownloadedFile {
 /**
  * The file's bytes as n8n binary data, named as the Download operation names a file: the name the
  * callback gives (older format), else the service's Content-Disposition, else the group's file
- * list (read once per group per execution), else the file ID. A body that ends short is fetched
+ * list (read once per group per execution), else the file ID. A body that ends short or breaks off is fetched
  * again, as the operation does.
  */
 async function downloadFile(context: IExecuteFunctions, groupId: string, file: CallbackFile): Promise<DownloadedFile> {

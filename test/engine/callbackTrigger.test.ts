@@ -407,6 +407,23 @@ describe('changes made through the Agora Chat Group node reach the workflow, as 
 		expect(afterUpload.filter((request) => request.operation === 'downloadFile')).toHaveLength(1);
 	});
 
+	it('Download Files: a body that ends short is fetched again and arrives whole; one that stays short fails, saying so', async () => {
+		const content = randomBytes(20_000);
+		const stored = bed.emulator.addFile(GROUP_ID, { fileName: 'short.bin', bytes: content, contentType: 'application/octet-stream', created: bed.emulator.now() });
+		await listening('legacy', { events: ['fileShared'], options: { downloadFiles: true } });
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'truncate' });
+		await trigger.receive(signed({ kind: 'uploadFile', groupId: GROUP_ID, operator: 'u1', file: file(stored.fileId) }));
+		const [run] = await trigger.settled();
+		expect(run.error).toBeUndefined();
+		expect(sha256(await bed.engine.readBinary(run.outputs['Agora Chat Callback Trigger'][0].binary!.data))).toBe(sha256(content));
+		expect(bed.emulator.requests.filter((request) => request.operation === 'downloadFile')).toHaveLength(2);
+
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'truncate', times: 10 });
+		await trigger.receive(signed({ kind: 'uploadFile', groupId: GROUP_ID, operator: 'u1', file: file(stored.fileId) }));
+		const [failed] = (await trigger.settled()).slice(-1);
+		expect(failed.error?.message).toMatch(/^The (connection to the Agora Chat service was lost|file did not arrive whole)/);
+	});
+
 	it('Download Files for a file deleted before the execution fetched it: the error names the file; with Continue On Fail an error item', async () => {
 		await listening('current', { events: ['fileShared'], options: { downloadFiles: true } });
 		const body = signed({ kind: 'uploadFile', groupId: GROUP_ID, operator: 'u1', file: file('gone-file') });

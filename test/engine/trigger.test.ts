@@ -301,6 +301,23 @@ describe('New Shared File', () => {
 		expect((await poller.poll()).emitted?.map((item) => item.json.file_id)).toEqual([later.fileId]);
 	});
 
+	it('Download Files: a body that ends short is fetched again and emitted whole; one that stays short is emitted without bytes, saying so', async () => {
+		const poller = activePoller(newFiles({ downloadFiles: true }));
+		await poller.activate();
+		const whole = addFile('whole.txt', 'whole content');
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'truncate' });
+		const first = await poller.poll();
+		expect((await bed.engine.readBinary(first.emitted![0].binary!.data)).toString()).toBe('whole content');
+		expect(requestsOf('downloadFile').map((request) => request.fileId)).toEqual([whole.fileId, whole.fileId]);
+
+		const short = addFile('short.txt', 'never whole');
+		bed.emulator.injectFault({ operation: 'downloadFile', type: 'truncate', times: 10 });
+		const { emitted } = await poller.poll();
+		expect(emitted?.map((item) => item.json.file_id)).toEqual([short.fileId]);
+		expect(emitted![0].binary).toBeUndefined();
+		expect(emitted![0].json.error).toMatch(/^The file could not be downloaded: The (connection to the Agora Chat service was lost|file did not arrive whole)/);
+	});
+
 	it('Download Files: a refused token concerns every file, so the poll fails and keeps the state; the file comes whole once the token is fixed', async () => {
 		const poller = activePoller(newFiles({ downloadFiles: true }));
 		await poller.activate();

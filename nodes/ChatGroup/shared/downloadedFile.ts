@@ -5,7 +5,7 @@
 import type { IBinaryData, IDataObject, IExecuteSingleFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 
 import type { AgoraContext } from './agoraApp';
-import { AgoraIncompleteDownloadError, AgoraUnexpectedResponseError, describeFailure, toNodeError } from './errors';
+import { AgoraIncompleteDownloadError, AgoraUnexpectedResponseError, describeFailure, isRetryable, toNodeError } from './errors';
 import type { FailureContext } from './errors';
 import { GENERIC_MIME_TYPE, mimeTypeFromName, specificMimeType } from './fileNames';
 import { sharedFilePath } from './paths';
@@ -130,8 +130,9 @@ export interface SharedFileDownload {
 
 /**
  * The triggers' download of one shared file (outside the declarative operation): sent, stored in
- * n8n's binary store, and fetched again while its body ends short and the budget allows. A body
- * still short at the end fails as the user's error; the request's own failures come as thrown.
+ * n8n's binary store, and fetched again while its body ends short or breaks off and the budget
+ * allows. A transfer still failing at the end fails as the user's error; the request's own
+ * failures come as thrown.
  */
 export async function downloadSharedFile(
 	context: AgoraContext & BinaryStoreContext,
@@ -161,10 +162,12 @@ export async function downloadSharedFile(
 		try {
 			return { ...(await storeDownloadedBody(context, response, name ?? fallbackName, name)), knownName: name };
 		} catch (error) {
-			const shortBody = error instanceof AgoraIncompleteDownloadError;
-			const delayMs = retryDelayMs(budget.policy, attempt, describeFailure(error));
-			if (!shortBody || attempt > budget.policy.maxRetries || !budget.allows(delayMs)) {
-				throw shortBody || nameStoreFailures ? named(error, attempt) : error;
+			// The body ended short or its connection broke after the answer's headers: the transfer's fault, so fetched again.
+			const failure = describeFailure(error);
+			const transient = isRetryable(failure);
+			const delayMs = retryDelayMs(budget.policy, attempt, failure);
+			if (!transient || attempt > budget.policy.maxRetries || !budget.allows(delayMs)) {
+				throw transient || nameStoreFailures ? named(error, attempt) : error;
 			}
 			await budget.wait(delayMs);
 		}

@@ -52,7 +52,7 @@ function failedFileItem(context: IPollFunctions, file: SharedFile, error: unknow
 /**
  * The file as binary in `data`, named and typed as the Download operation names a file it is
  * given the name of (the list's name; the type from Content-Type, else from the name). A body
- * that ends short is fetched again, as the operation does. Waits and retries end by the poll's
+ * that ends short or breaks off is fetched again, as the operation does. Waits and retries end by the poll's
  * deadline. A file that still does not arrive becomes an item without bytes and with `error`.
  */
 async function withFile(context: IPollFunctions, groupId: string, file: SharedFile, deadline: number): Promise<INodeExecutionData> {
