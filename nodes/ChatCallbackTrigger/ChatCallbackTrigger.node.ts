@@ -21,7 +21,10 @@ export class ChatCallbackTrigger implements INodeType {
 		name: 'chatCallbackTrigger',
 		icon: { light: 'file:../../icons/agoraChat.svg', dark: 'file:../../icons/agoraChat.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1 only for n8n's sake: for a webhook node of version 1 n8n evaluates an expression (`options.binaryData`) on
+		// every call, which costs an expression isolate under N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE; the node is the same.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{ ($parameter["events"] || []).join(", ") }}',
 		description: 'Starts the workflow when Agora Chat or Easemob sends a signed callback for a group: announcement updated or deleted, file shared or removed',
 		defaults: { name: 'Agora Chat Callback Trigger' },

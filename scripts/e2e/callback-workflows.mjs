@@ -20,7 +20,7 @@ export function callbackTriggerWorkflow({ name, events, downloadFiles = false, c
 				id: randomUUID(),
 				name: CALLBACK_TRIGGER,
 				type: nodeType,
-				typeVersion: 1,
+				typeVersion: 1.1,
 				position: [0, 0],
 				webhookId,
 				parameters: { events, options: downloadFiles ? { downloadFiles: true } : {} },

@@ -193,6 +193,24 @@ describe('genuine, fresh and once', () => {
 		expect((await emittedJson(trigger))[0][0].callId).toBe(body.callId);
 	});
 
+	it('version 1.1: a body of a content type n8n leaves unread (application/octet-stream) is read by the node; version 1 still works', async () => {
+		const body = signed({ kind: 'deleteAnnouncement', groupId: GROUP_ID, operator: 'u1' });
+		const trigger = activeTrigger();
+		const { answer } = await trigger.receive({}, { rawBody: Buffer.from(JSON.stringify(body)), headers: { 'content-type': 'application/octet-stream' } });
+		expect(answer.status).toBe(200);
+		expect((await emittedJson(trigger))[0][0].callId).toBe(body.callId);
+		const versionOne = new ActiveWebhook(bed.engine, { ...callbackTriggerNode({ events: ALL_EVENTS }, { typeVersion: 1 }), id: 'version-one-trigger' });
+		const again = signed({ kind: 'deleteAnnouncement', groupId: GROUP_ID, operator: 'u1' });
+		expect((await versionOne.receive({}, { rawBody: Buffer.from(JSON.stringify(again)), headers: { 'content-type': 'application/octet-stream' } })).answer.status).toBe(200);
+		expect(versionOne.executions).toHaveLength(1);
+	});
+
+	it('new nodes are version 1.1: n8n evaluates an expression on every call of a version 1 webhook node (an isolate each under lazy acquisition)', () => {
+		const description = bed.engine.types.getByNameAndVersion('n8n-nodes-agora-chat.chatCallbackTrigger').description;
+		expect(description.version).toEqual([1, 1.1]);
+		expect(description.defaultVersion).toBe(1.1);
+	});
+
 	it('Max Age (default 15 minutes): older or further ahead is refused 401; 0 turns it off', async () => {
 		const event: GroupEvent = { kind: 'deleteAnnouncement', groupId: GROUP_ID, operator: 'u1' };
 		const minutes = (n: number) => Date.now() + n * 60_000;
@@ -230,6 +248,17 @@ describe('genuine, fresh and once', () => {
 			{ status: 200, body: { received: true, started: false, reason: 'duplicate callId' } },
 			{ status: 200, body: { received: true, started: false, reason: 'not among the Events and Group IDs the trigger watches' } },
 		]);
+	});
+
+	it('a callback that starts an execution is answered 200 before n8n stores and starts it (n8n alone answers only after, which took seconds under a burst)', async () => {
+		const trigger = activeTrigger({ events: ['fileShared'] });
+		const outcome = await trigger.receive(signed({ kind: 'uploadFile', groupId: GROUP_ID, operator: 'u1', file: file('f-early') }));
+		expect(outcome.answer).toEqual({ status: 200, body: { received: true, started: true } });
+		expect(outcome.answeredBeforeStart).toBe(true);
+		const run = await outcome.execution;
+		expect(run).toBeDefined();
+		expect(trigger.executions).toHaveLength(1);
+		expect((await emittedJson(trigger)).map((items) => items.map((item) => (item.file as IDataObject).file_id))).toEqual([['f-early']]);
 	});
 
 	it('the secret is read from the credential once a minute, and again when a signature does not match it: a changed secret applies at once', async () => {

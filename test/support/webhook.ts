@@ -3,7 +3,8 @@
  * WebhookContext, then WorkflowExecute for the execution a webhook starts. What the server adds is
  * reproduced from n8n 2.41.1 (webhooks/webhook.service.js, webhook-helpers.js):
  * - activation runs `checkExists`, then `create` when it answers false; an error fails it;
- * - a webhook function that returns `noWebhookResponse` has answered itself; one without
+ * - a webhook function that returns `noWebhookResponse` has answered itself (its `workflowData`, if
+ *   any, still starts an execution); one without
  *   `workflowData` is answered 200 with its `webhookResponse` (else "Webhook call received") and
  *   starts nothing; with `workflowData` an execution starts from the trigger node with those
  *   items, and `responseMode: onReceived` answers 200 "Workflow was started" once it has started;
@@ -38,6 +39,8 @@ export interface DeliveryOutcome {
 	answer: WebhookAnswer;
 	/** The execution the callback started, if it started one. */
 	execution?: Promise<WorkflowRun>;
+	/** The node answered before n8n stored and started the execution (n8n answers only once it has started it). */
+	answeredBeforeStart?: boolean;
 }
 
 /** The subset of Express's response the node may use, recording what it was told. */
@@ -70,12 +73,12 @@ class RecordingResponse {
 }
 
 /** The trigger node with the test credentials (the Agora Chat API one only when given). */
-export function callbackTriggerNode(parameters: INodeParameters, { withApiCredential = false } = {}): INode {
+export function callbackTriggerNode(parameters: INodeParameters, { withApiCredential = false, typeVersion = 1.1 } = {}): INode {
 	return {
 		id: 'agora-chat-callback-trigger',
 		name: CALLBACK_TRIGGER_NODE_NAME,
 		type: CALLBACK_TRIGGER_NODE_TYPE,
-		typeVersion: 1,
+		typeVersion,
 		position: [0, 0],
 		webhookId: 'c0ffee00-0000-4000-8000-000000000018',
 		parameters,
@@ -144,10 +147,17 @@ export class ActiveWebhook {
 	/** One HTTP POST as n8n hands it to the node: the parsed JSON body and the raw bytes. */
 	async receive(body: unknown, { rawBody, headers = {} }: { rawBody?: Buffer; headers?: Record<string, string> } = {}): Promise<DeliveryOutcome> {
 		const response = new RecordingResponse();
-		const request = {
-			body: body ?? {},
-			rawBody: rawBody ?? Buffer.from(JSON.stringify(body ?? {})),
-			headers: { 'content-type': 'application/json', ...headers },
+		const allHeaders: Record<string, string> = { 'content-type': 'application/json', ...headers };
+		const raw = rawBody ?? Buffer.from(JSON.stringify(body ?? {}));
+		// n8n reads the body of a version 1 webhook node always, of a later version only for the content types it parses.
+		const readsBody = this.node.typeVersion === 1 || /^(application\/json|text\/plain|application\/x-www-form-urlencoded)|[/+]xml$/i.test(allHeaders['content-type'] ?? '');
+		const request: { body: unknown; rawBody?: Buffer; readRawBody: () => Promise<void>; headers: Record<string, string>; query: object; params: object; method: string } = {
+			body: readsBody ? (body ?? {}) : {},
+			rawBody: readsBody ? raw : undefined,
+			readRawBody: async () => {
+				request.rawBody = raw;
+			},
+			headers: allHeaders,
 			query: {},
 			params: {},
 			method: 'POST',
@@ -165,14 +175,16 @@ export class ActiveWebhook {
 		}
 		if (result.noWebhookResponse) {
 			if (!response.ended) throw new Error('The node returned noWebhookResponse without answering');
-			return this.answer({ status: response.statusCode, body: response.body });
+			// As n8n: the node answered itself, and workflowData still starts the execution.
+			if (result.workflowData === undefined) return this.answer({ status: response.statusCode, body: response.body });
+			return { ...this.answer({ status: response.statusCode, body: response.body }), execution: this.start(result.workflowData[0] ?? []), answeredBeforeStart: true };
 		}
 		if (result.workflowData === undefined) return this.answer({ status: 200, body: result.webhookResponse ?? { message: 'Webhook call received' } });
 		// responseMode onReceived: the description's responseData if set, else the node's webhookResponse, else n8n's message.
 		const execution = this.start(result.workflowData[0] ?? []);
 		const responseData = this.nodeType.description.webhooks?.[0]?.responseData;
 		const answerBody = responseData === 'noData' ? undefined : responseData || (result.webhookResponse ?? { message: 'Workflow was started' });
-		return { ...this.answer({ status: 200, body: answerBody }), execution };
+		return { ...this.answer({ status: 200, body: answerBody }), execution, answeredBeforeStart: false };
 	}
 
 	/** Serves the webhook on 127.0.0.1; resolves with its URL (what n8n shows as the Production URL). */
