@@ -4,7 +4,11 @@
  * parameters (so the first request is not held up by every later item's preparation); a turn not
  * used promptly, because the item then waited for the group's list or a name lock, is given back,
  * and the request takes a fresh one. A cancelled execution's remaining items take no more turns.
+ * Issue 21: a turn counts in the service's second from its answer (status and headers), not from
+ * when a download's body has gone into n8n's binary store.
  */
+import { Container } from '@n8n/di';
+import { BinaryDataService } from 'n8n-core';
 import { sleep } from 'n8n-workflow';
 
 import { AgoraChatEmulator } from '../emulator/server';
@@ -94,4 +98,34 @@ it('11: a cancelled execution\'s remaining items take no more turns: the next ex
 	expect(sentBeforeNext).toBeGreaterThanOrEqual(1);
 	expect(sentBeforeNext).toBeLessThanOrEqual(10);
 	expect({ nextWithinASecond: nextMs < 1000, sentAfterwards: emulator.requests.length - sentBeforeNext - 1 }).toEqual({ nextWithinASecond: true, sentAfterwards: 0 });
+}, 30_000);
+
+const STORE_DELAY_MS = 1500;
+
+it('21: a turn counts from the service\'s answer, not from when the body was stored: at 1 request/s, three downloads whose bodies take 1.5 s to store leave about a second apart, not 2.5 s', async () => {
+	const files = emulator.seedFiles(GROUP_ID, 3, { sizeBytes: 2048 });
+	// Its own host name: a pace of its own.
+	engine.useCredentials(credentials(1, emulator.url.replace('127.0.0.1', 'localhost')));
+	const binaryData = Container.get(BinaryDataService);
+	const store = binaryData.store.bind(binaryData);
+	const slowStore = jest.spyOn(binaryData, 'store').mockImplementation(async (...args: Parameters<BinaryDataService['store']>) => {
+		await sleep(STORE_DELAY_MS);
+		return await store(...args);
+	});
+	try {
+		const { error, items } = await engine.run(
+			{ resource: 'sharedFile', operation: 'download', groupId: GROUP_ID, fileId: '={{ $json.file_id }}' },
+			{ items: files.map((file) => ({ json: { file_id: file.fileId } })) },
+		);
+		expect(error).toBeUndefined();
+		expect(items.map((item) => item.json.fileName)).toEqual(files.map((file) => file.fileName));
+		expect(slowStore).toHaveBeenCalledTimes(3);
+	} finally {
+		slowStore.mockRestore();
+	}
+	const arrivals = emulator.requests.filter((request) => request.operation === 'downloadFile').map((request) => request.receivedAt);
+	expect(arrivals).toHaveLength(3);
+	const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index]);
+	// A second after the answer (plus the pacer's margin); counted after the store it would be 2.5 s or more.
+	expect(gaps.map((gap) => (gap >= 950 && gap < 2000 ? 'about a second' : gap))).toEqual(['about a second', 'about a second']);
 }, 30_000);

@@ -20,7 +20,7 @@ import { assertNoDotSegments } from './identifiers';
 import { forgetItemParameters } from './itemParameters';
 import { releaseItemTurn, reserveItemTurn } from './pacingTurns';
 import { forgetItemRetryBudget, itemRetryBudget } from './retryPolicy';
-import { itemFailureContext, judgeResponse, sendJudged } from './sendAndJudge';
+import { itemFailureContext, judgeResponse, sendJudged, serviceAnswered } from './sendAndJudge';
 import type { RetryHooks } from './sendAndJudge';
 import { runsAsTool, toolCallFailure } from './toolUse';
 import { nameItemInError, requireIdentifiers } from './validation';
@@ -46,6 +46,7 @@ type RequestHook = (
 
 /** The first postReceive of every operation: anything but a success goes back to the retry loop. */
 const judgeAnswerFirst: PostReceiveAction = async function (this: IExecuteSingleFunctions, items, response) {
+	serviceAnswered(itemRetryBudget(this));
 	await judgeResponse(response);
 	return items;
 };

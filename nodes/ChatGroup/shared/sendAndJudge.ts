@@ -6,6 +6,7 @@
 import type { IDataObject, IExecuteSingleFunctions, IHttpRequestMethods, IHttpRequestOptions, IN8nHttpFullResponse } from 'n8n-workflow';
 
 import { clientCredentialsToken, issuedTokenGeneration } from '../../../agora/bearerToken';
+import type { AdaptivePacer, PacerTicket } from '../../../agora/requestBudget';
 import { CREDENTIAL_TYPE, isItemContext, resolveApp } from './agoraApp';
 import type { AgoraApp, AgoraContext } from './agoraApp';
 import { AgoraAnswerFailure, describeAnswer, describeFailure, isRateLimited, isRetryable, isUncertain, toNodeError } from './errors';
@@ -42,6 +43,20 @@ export interface SendOptions<T> extends RetryHooks<T> {
  * (once; the token endpoint's own transient failures are retried like any other), and turns
  * every other failure into the error the user sees.
  */
+/** Each item's attempt under way, by its budget: its turn, so that the answer's arrival can be noted before the body is read. */
+const attemptsUnderWay = new WeakMap<RetryBudget, { pacer: AdaptivePacer; ticket: PacerTicket }>();
+
+/**
+ * The service has answered the item's request under way (its status and headers are here): the
+ * turn counts in the service's second from now, not from when the body has been read and stored
+ * (a download's body goes into n8n's binary store first, which under load took long enough to
+ * slow the pace).
+ */
+export function serviceAnswered(budget: RetryBudget): void {
+	const attempt = attemptsUnderWay.get(budget);
+	if (attempt) attempt.pacer.answered(attempt.ticket);
+}
+
 export async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: () => Promise<T>, options: SendOptions<T>): Promise<T> {
 	const { budget } = options;
 	let renewFrom: number | undefined;
@@ -51,6 +66,7 @@ export async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: 
 		budget.throwIfCancelled();
 		const { pacer, ticket } = await turnForRequest(app, budget, options.behindWaitingItems);
 		budget.attemptStarting();
+		attemptsUnderWay.set(budget, { pacer, ticket });
 		const tokenGeneration = app.tokenKey ? issuedTokenGeneration(app.tokenKey) : 0;
 		const outcome = await (async () => {
 			if (renewFrom !== undefined) {
@@ -64,7 +80,8 @@ export async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: 
 			(value) => ({ value }),
 			(error: unknown) => ({ error }),
 		);
-		// Answered, whatever the answer: the request's turn counts in the service's second from now on.
+		// Answered, whatever the answer (if serviceAnswered did not say so earlier): the turn counts in the service's second.
+		attemptsUnderWay.delete(budget);
 		pacer.answered(ticket);
 		if ('value' in outcome) {
 			pacer.succeeded(ticket);
