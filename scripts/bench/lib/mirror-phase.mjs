@@ -82,7 +82,7 @@ async function measureMirror(ctx, row, side) {
 		const misnamed = stored.filter((item) => names.get(item.json.fileId) !== item.binary.data.fileName).length;
 		if (misnamed) out.error = `${misnamed} files not named as in the list`;
 	}
-	if (out.stored !== row.files) out.error = `${out.stored} of ${row.files} files stored`;
+	if (out.stored !== row.files) out.error = `${out.stored} of ${row.files} files stored (${out.status429} answers 429 of ${out.requests} requests, ${out.failedItems} failed items${out.ms ? `, ${(out.ms / 1000).toFixed(1)} s` : ''})`;
 	out.ok = !out.error;
 	return out;
 }
