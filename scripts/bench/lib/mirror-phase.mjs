@@ -3,6 +3,11 @@
 // Beside it the careful HTTP Request build (pagination, Split Out, downloads batched 100 per second), and the
 // node inside a Loop Over Items node (what a user can set when n8n's own per-item memory is the limit).
 
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { heapTable, summariseHeap } from './heap-summary.mjs';
 import { executeN8n, nodeItems } from './n8n-exec.mjs';
 import { rotated, summary } from './stats.mjs';
 import * as W from './workflows.mjs';
@@ -26,6 +31,18 @@ const SIDES = [
 ];
 
 const MiB = 1024;
+
+/**
+ * `--heap-profile`: instead of the figures, one profiled run per side (the node, the HTTP Request build), each
+ * with a Wait node after the download that keeps the execution alive at its peak. Never part of the figures.
+ */
+export const HEAP_PROFILE = { enabled: false, sides: ['cg', 'http'] };
+const HEAP_HOOK = fileURLToPath(new URL('./heap-probe.cjs', import.meta.url));
+const HOLD_SECONDS = 40;
+const PROFILED_SIDES = [
+	{ key: 'cg', label: 'Agora Chat Group: Get Many (Return All) → Download', wf: (row) => `bP7cgHeap${row.files}` },
+	{ key: 'http', label: 'HTTP Request: pagination → Split Out → download (batched 100 / 1,000 ms)', wf: (row) => `bP7httpHeap${row.files}` },
+];
 
 /** Every run of a node (a node inside a loop runs once per batch). */
 function nodeRuns(run, name) {
@@ -87,6 +104,87 @@ async function measureMirror(ctx, row, side) {
 	return out;
 }
 
+async function waitForFile(file, ms) {
+	for (const until = Date.now() + ms; Date.now() < until; await sleep(100)) if (fs.existsSync(file)) return true;
+	return false;
+}
+
+/**
+ * Signals the n8n process (heap-probe.cjs) twice: when the first request reaches the service (n8n loaded, the
+ * run just begun: the baseline) and 2 s after every file was answered (200, or refused: the HTTP Request node does not retry a 429) (the download node done, the Wait node
+ * holding the execution). Each signal forces a garbage collection and writes what is still alive.
+ */
+function peakSignaller(ctx, row, dir) {
+	let stopped = false;
+	const state = { signals: [] };
+	const signal = async (child, n) => {
+		process.kill(child.pid, 'SIGUSR2');
+		state.signals.push(Date.now());
+		if (!(await waitForFile(path.join(dir, `mem-${n}.json`), 30_000))) throw new Error(`the probe wrote no mem-${n}.json`);
+	};
+	const served = async () => {
+		const requests = await ctx.emulator.admin('GET', 'requests');
+		state.requests = requests.length;
+		return { any: requests.length > 0, files: new Set(requests.filter((q) => q.operation === 'downloadFile' && q.status).map((q) => q.fileId)).size };
+	};
+	return {
+		state,
+		onSpawn(child) {
+			state.done = (async () => {
+				while (!stopped && !(await served()).any) await sleep(20);
+				if (stopped) throw new Error('the run ended before its first request');
+				await signal(child, 1);
+				while (!stopped && (state.served = (await served()).files) < row.files) await sleep(250);
+				if (stopped) throw new Error(`the run ended with ${state.served} of ${row.files} files answered (${state.requests} requests)`);
+				await sleep(2000);
+				await signal(child, 2);
+			})().catch((error) => (state.error = error.message));
+			return { stop: () => (stopped = true) };
+		},
+	};
+}
+
+async function profileMirror(ctx, row, side) {
+	const dir = path.join(ctx.work, `heap-${side.key}-${row.files}`);
+	fs.mkdirSync(dir, { recursive: true });
+	await ctx.emulator.admin('DELETE', 'requests');
+	const signaller = peakSignaller(ctx, row, dir);
+	const result = await executeN8n(ctx.env, side.wf(row), {
+		sampleMemory: 'tree',
+		timeoutMs: 900_000,
+		nodeFlags: ['--require', HEAP_HOOK],
+		// AGORA_BENCH_HEAP_ALL=1 (see heap-probe.cjs): every allocation since start-up, also what was freed since.
+		extraEnv: { AGORA_BENCH_HEAP_DIR: dir, ...(process.env.AGORA_BENCH_HEAP_ALL ? { AGORA_BENCH_HEAP_ALL: '1' } : {}) },
+		onSpawn: (child) => signaller.onSpawn(child),
+	});
+	await signaller.state.done;
+	const out = { key: side.key, label: side.label, files: row.files, dir, ok: result.ok, ms: result.ms, error: result.ok ? signaller.state.error : result.errorMessage };
+	const [first, peak] = signaller.state.signals;
+	if (first && peak) {
+		// The tree's RSS (n8n and its task runner) as the figure measures it: idle = the last sample before the
+		// first request, peak = the highest sample up to the second signal.
+		out.tree = around(result.memory.treeSeries, first, peak);
+		out.main = around(result.memory.series, first, peak);
+	}
+	out.heap = summariseHeap(dir, { oursMarker: ctx.oursMarker });
+	if (!out.heap && !out.error) out.error = 'the probe wrote no profiles';
+	return out;
+}
+
+async function profileRows(ctx) {
+	const rows = [];
+	for (const row of MIRROR_ROWS) {
+		for (const side of PROFILED_SIDES.filter((s) => HEAP_PROFILE.sides.includes(s.key))) {
+			await sleep(1100);
+			const r = await profileMirror(ctx, row, side);
+			rows.push(r);
+			ctx.log(`  ${row.files} files, heap profile ${side.key}: ${r.error ? `FAILED: ${r.error}` : `tree ${r.tree?.idleMiB.toFixed(0)} -> ${r.tree?.peakMiB.toFixed(0)} MiB, main ${r.main?.idleMiB.toFixed(0)} -> ${r.main?.peakMiB.toFixed(0)} MiB (profiles in ${r.dir})`}`);
+			if (r.heap) for (const line of heapTable(`  ${side.label}, ${row.files} files`, r.heap)) ctx.log(line);
+		}
+	}
+	return rows;
+}
+
 export const P7 = {
 	key: 'P7',
 	title: 'Mirror a group: Get Many → Download, 2,000 and 10,000 files of 16 KiB at 100 calls/s',
@@ -95,6 +193,8 @@ export const P7 = {
 			W.mirrorChatGroup(`bP7cg${row.files}`, { groupId: row.group }),
 			W.mirrorHttp(`bP7http${row.files}`, { groupId: row.group, baseUrl: emulatorUrl }),
 			W.mirrorChatGroup(`bP7loop${row.files}`, { groupId: row.group, loopBatchSize: LOOP_BATCH }),
+			W.mirrorChatGroup(`bP7cgHeap${row.files}`, { groupId: row.group, holdSeconds: HOLD_SECONDS }),
+			W.mirrorHttp(`bP7httpHeap${row.files}`, { groupId: row.group, baseUrl: emulatorUrl, holdSeconds: HOLD_SECONDS }),
 		]),
 	async run(ctx) {
 		for (const row of MIRROR_ROWS) {
@@ -104,6 +204,7 @@ export const P7 = {
 		await ctx.emulator.admin('POST', 'config', { rateLimitPerSecond: RATE_LIMIT, rateLimitMode: 'window' });
 		const rows = [];
 		try {
+			if (HEAP_PROFILE.enabled) return { rows, heapProfiles: await profileRows(ctx) };
 			for (const row of MIRROR_ROWS) {
 				const reps = Math.max(1, Math.round(ctx.reps * row.repsShare));
 				const runs = Object.fromEntries(SIDES.map((s) => [s.key, []]));

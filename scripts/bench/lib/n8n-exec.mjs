@@ -65,10 +65,11 @@ function readTreeRss(pid) {
 /**
  * Runs one workflow. Options: nodeFlags (Node options for the n8n process only, e.g. --cpu-prof),
  * sampleMemory (poll /proc every 10 ms: peak VmRSS and the last VmHWM seen before exit; 'tree' also sums VmRSS over
- * the process and its descendants), extraEnv (variables for this run only).
+ * the process and its descendants), extraEnv (variables for this run only), onSpawn (called with the child process
+ * once it runs: the memory investigation signals it while it works).
  * @returns {Promise<{ ok, run, errorMessage, exitCode, signal, timedOut, ms, memory?: { hwmKiB, peakRssKiB, samples } , stdout }>}
  */
-export async function executeN8n(env, id, { nodeFlags = [], sampleMemory = false, timeoutMs = EXECUTE_TIMEOUT_MS, extraEnv = {} } = {}) {
+export async function executeN8n(env, id, { nodeFlags = [], sampleMemory = false, timeoutMs = EXECUTE_TIMEOUT_MS, extraEnv = {}, onSpawn } = {}) {
 	const vars = { ...env.vars, ...extraEnv };
 	// 2.x starts a task broker on 127.0.0.1:5679 by default: a free port per process avoids clashes
 	// with another n8n on the machine.
@@ -100,6 +101,7 @@ export async function executeN8n(env, id, { nodeFlags = [], sampleMemory = false
 		if (m.rss > memory.peakRssKiB) memory.peakRssKiB = m.rss;
 	};
 	const sampler = memory ? setInterval(sample, MEMORY_SAMPLE_MS) : undefined;
+	const watcher = onSpawn?.(child);
 
 	const killGroup = () => {
 		try {
@@ -125,6 +127,7 @@ export async function executeN8n(env, id, { nodeFlags = [], sampleMemory = false
 	}).finally(() => {
 		clearTimeout(timer);
 		clearInterval(sampler);
+		watcher?.stop?.();
 		process.removeListener('exit', killGroup);
 	});
 	await new Promise((resolve) => (child.stderr.readableEnded ? resolve() : child.stderr.once('end', resolve)));

@@ -183,15 +183,24 @@ function named(name, node) {
 	return { ...node, name };
 }
 
-/** Agora Chat Group: Get Many (Return All) → Download, the file name taken from the list. */
-export function mirrorChatGroup(id, { groupId, cred = CRED.agoraDefault, loopBatchSize }) {
+/**
+ * For the memory investigation only: a Wait node after the download that keeps the execution (and everything it
+ * holds) alive for `seconds`, in the process (n8n waits in memory below 65 s), so it can be profiled at its peak.
+ */
+function hold(seconds) {
+	return { name: 'Hold', type: 'n8n-nodes-base.wait', typeVersion: 1.1, parameters: { resume: 'timeInterval', amount: seconds, unit: 'seconds' } };
+}
+
+/** Agora Chat Group: Get Many (Return All) → Download, the file name taken from the list (holdSeconds: see hold()). */
+export function mirrorChatGroup(id, { groupId, cred = CRED.agoraDefault, loopBatchSize, holdSeconds }) {
 	const list = named('List', chatGroup({ resource: 'sharedFile', operation: 'getAll', groupId, returnAll: true, filters: {} }, cred));
 	const download = chatGroup(
 		{ resource: 'sharedFile', operation: 'download', groupId, fileId: '={{ $json.file_id }}', binaryPropertyName: 'data', options: { fileName: '={{ $json.file_name }}' } },
 		cred,
 		{ continueOnFail: true },
 	);
-	return loopBatchSize ? inBatches(id, list, download, loopBatchSize) : chain(id, [list, download]);
+	if (loopBatchSize) return inBatches(id, list, download, loopBatchSize);
+	return chain(id, holdSeconds ? [list, download, hold(holdSeconds)] : [list, download]);
 }
 
 /**
@@ -213,7 +222,7 @@ function inBatches(id, list, download, batchSize) {
 }
 
 /** HTTP Request built the careful way: list with pagination, Split Out, downloads batched 100 per second. */
-export function mirrorHttp(id, { groupId, baseUrl, pageSize = 1000 }) {
+export function mirrorHttp(id, { groupId, baseUrl, pageSize = 1000, holdSeconds }) {
 	const list = { ...listHttp('unused', { groupId, baseUrl, pageSize }).nodes[1], name: 'List' };
 	const split = { name: 'Split', type: 'n8n-nodes-base.splitOut', typeVersion: 1, parameters: { fieldToSplitOut: 'data', include: 'noOtherFields', options: {} } };
 	const download = httpRequest(
@@ -224,7 +233,7 @@ export function mirrorHttp(id, { groupId, baseUrl, pageSize = 1000 }) {
 		},
 		{ continueOnFail: true },
 	);
-	return chain(id, [list, split, download]);
+	return chain(id, holdSeconds ? [list, split, download, hold(holdSeconds)] : [list, split, download]);
 }
 
 /** Read/Write Files from Disk reads every file of a folder, then Upload (Replace If Different). */
