@@ -37,6 +37,8 @@ const MiB = 1024;
  * with a Wait node after the download that keeps the execution alive at its peak. Never part of the figures.
  */
 export const HEAP_PROFILE = { enabled: false, sides: ['cg', 'http'] };
+/** `--mirror-env=NAME=value`: a setting a user can make (NODE_OPTIONS, EXECUTIONS_…) on every P7 run; an extra line, never the figure. */
+export const MIRROR_ENV = {};
 const HEAP_HOOK = fileURLToPath(new URL('./heap-probe.cjs', import.meta.url));
 const HOLD_SECONDS = 40;
 const PROFILED_SIDES = [
@@ -62,7 +64,7 @@ function around(series, from, to) {
 
 async function measureMirror(ctx, row, side) {
 	await ctx.emulator.admin('DELETE', 'requests');
-	const result = await executeN8n(ctx.env, side.wf(row), { sampleMemory: 'tree', timeoutMs: 900_000 });
+	const result = await executeN8n(ctx.env, side.wf(row), { sampleMemory: 'tree', timeoutMs: 900_000, extraEnv: MIRROR_ENV });
 	const requests = await ctx.emulator.admin('GET', 'requests');
 	const out = { ok: false, files: row.files };
 	if (!result.ok) {
@@ -154,7 +156,7 @@ async function profileMirror(ctx, row, side) {
 		timeoutMs: 900_000,
 		nodeFlags: ['--require', HEAP_HOOK],
 		// AGORA_BENCH_HEAP_ALL=1 (see heap-probe.cjs): every allocation since start-up, also what was freed since.
-		extraEnv: { AGORA_BENCH_HEAP_DIR: dir, ...(process.env.AGORA_BENCH_HEAP_ALL ? { AGORA_BENCH_HEAP_ALL: '1' } : {}) },
+		extraEnv: { ...MIRROR_ENV, AGORA_BENCH_HEAP_DIR: dir, ...(process.env.AGORA_BENCH_HEAP_ALL ? { AGORA_BENCH_HEAP_ALL: '1' } : {}) },
 		onSpawn: (child) => signaller.onSpawn(child),
 	});
 	await signaller.state.done;
