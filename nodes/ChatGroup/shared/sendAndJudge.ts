@@ -36,13 +36,6 @@ export interface SendOptions<T> extends RetryHooks<T> {
 	behindWaitingItems?: boolean;
 }
 
-/**
- * Sends one logical request: waits for the app key's pace, retries what the service calls
- * transient (429 reach_limit, 5xx, resets, timeouts) while Max Retries and Max Total Retry Wait
- * (wall time since the item's first attempt) allow, renews an Easemob token the service refused
- * (once; the token endpoint's own transient failures are retried like any other), and turns
- * every other failure into the error the user sees.
- */
 /** Each item's attempt under way, by its budget: its turn, so that the answer's arrival can be noted before the body is read. */
 const attemptsUnderWay = new WeakMap<RetryBudget, { pacer: AdaptivePacer; ticket: PacerTicket }>();
 
@@ -57,6 +50,13 @@ export function serviceAnswered(budget: RetryBudget): void {
 	if (attempt) attempt.pacer.answered(attempt.ticket);
 }
 
+/**
+ * Sends one logical request: waits for the app key's pace, retries what the service calls
+ * transient (429 reach_limit, 5xx, resets, timeouts) while Max Retries and Max Total Retry Wait
+ * (wall time since the item's first attempt) allow, renews an Easemob token the service refused
+ * (once; the token endpoint's own transient failures are retried like any other), and turns
+ * every other failure into the error the user sees.
+ */
 export async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: () => Promise<T>, options: SendOptions<T>): Promise<T> {
 	const { budget } = options;
 	let renewFrom: number | undefined;
