@@ -226,7 +226,8 @@ export class AdaptivePacer {
 
 	/**
 	 * Checked for the request at the head, so a changed rate applies to all that wait. Runs for
-	 * every request (and again while turns wait for their answers): it allocates nothing.
+	 * every request, and again every `pollMs` while turns wait for their answers: each look costs a
+	 * sleep (in the 2,000-file mirror's heap profile, 39 MiB of short-lived garbage of about 1,400 MiB).
 	 */
 	private async waitUntilFree(): Promise<void> {
 		for (;;) {
