@@ -8,6 +8,7 @@
 //   burst:   1,000 distinct signed callbacks at 100/s through the emulator's control endpoint, plus 100 repeats of
 //            earlier callIds among them (the service's retry): executions started, lost, doubled; n8n's answers.
 
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -313,7 +314,6 @@ async function isolateCost(ctx) {
 })().catch((error) => { console.error(error); process.exit(1); });`;
 	const file = path.join(ctx.work, 'isolate-cost.cjs');
 	fs.writeFileSync(file, script);
-	const { execFileSync } = await import('node:child_process');
 	try {
 		return JSON.parse(execFileSync(ctx.install.nodeBin, [file], { encoding: 'utf8', timeout: 120_000 }).trim().split('\n').at(-1));
 	} catch (error) {
