@@ -168,9 +168,8 @@ describe('the adaptive pacer of one app key', () => {
 		expect(thirdAt).toBeUndefined();
 		pacer.giveBack(first);
 		await clock.advance(10);
-		// At its next look (it looks every few ms while turns wait for their answers).
-		expect(thirdAt).toBeGreaterThanOrEqual(100);
-		expect(thirdAt).toBeLessThanOrEqual(105);
+		// At once: a turn given back wakes the pacer.
+		expect(thirdAt).toBe(100);
 		// The second is never answered: it counts as reached the service at the cap, and for a second after.
 		let fourthAt: number | undefined;
 		void pacer.take().then(() => {
@@ -180,6 +179,24 @@ describe('the adaptive pacer of one app key', () => {
 		expect(second.turn).toBeDefined();
 		expect(fourthAt).toBeGreaterThanOrEqual(ANSWER_WAIT_CAP_MS + 1000);
 		expect(fourthAt).toBeLessThanOrEqual(ANSWER_WAIT_CAP_MS + 1000 + 10);
+	});
+
+	it('gives a turn given back at once, also when every other turn is answered and the pacer sleeps until the next frees (issue 21)', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(2, clock, { minGapShare: 0 });
+		const first = await pacer.take();
+		const second = await pacer.take();
+		await clock.advance(10);
+		pacer.answered(first);
+		pacer.answered(second);
+		let thirdAt: number | undefined;
+		void pacer.take().then(() => (thirdAt = clock.now()));
+		await clock.advance(90);
+		// Both turns count until 1,015 ms; the third waits for one of them.
+		expect(thirdAt).toBeUndefined();
+		pacer.giveBack(first);
+		await clock.advance(1);
+		expect(thirdAt).toBe(100);
 	});
 
 	it('slows down on 429 reach_limit once per round, for the requests already waiting too', async () => {
