@@ -28,7 +28,8 @@ const SIDES = [
 	{ key: 'cg', label: 'Agora Chat Group: Get Many (Return All) → Download (File Name from the list)', wf: (row) => `bP7cg${row.files}` },
 	{ key: 'http', label: 'HTTP Request: list with pagination → Split Out → download (Batching 100 items / 1,000 ms)', wf: (row) => `bP7http${row.files}` },
 	{ key: 'cgLoop', label: `Agora Chat Group inside Loop Over Items (${LOOP_BATCH} per batch): an extra line, not the figure`, wf: (row) => `bP7loop${row.files}`, once: true },
-];
+	// P7_SIDES=cg (for instance) runs only those; the report needs all three.
+].filter((s) => !process.env.P7_SIDES || process.env.P7_SIDES.split(',').includes(s.key));
 
 const MiB = 1024;
 
@@ -40,6 +41,15 @@ export const HEAP_PROFILE = { enabled: false, sides: ['cg', 'http'] };
 /** `--mirror-env=NAME=value`: a setting a user can make (NODE_OPTIONS, EXECUTIONS_…) on every P7 run; an extra line, never the figure. */
 export const MIRROR_ENV = {};
 const HEAP_HOOK = fileURLToPath(new URL('./heap-probe.cjs', import.meta.url));
+const PACER_TRACE_HOOK = fileURLToPath(new URL('./pacer-trace.cjs', import.meta.url));
+const median = (values) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
+};
+const quantile = (values, q) => {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
+};
 const HOLD_SECONDS = 40;
 const PROFILED_SIDES = [
 	{ key: 'cg', label: 'Agora Chat Group: Get Many (Return All) → Download', wf: (row) => `bP7cgHeap${row.files}` },
@@ -64,7 +74,14 @@ function around(series, from, to) {
 
 async function measureMirror(ctx, row, side) {
 	await ctx.emulator.admin('DELETE', 'requests');
-	const result = await executeN8n(ctx.env, side.wf(row), { sampleMemory: 'tree', timeoutMs: 900_000, extraEnv: MIRROR_ENV });
+	// Our node's sides note each turn of the pace (pacer-trace.cjs): how long a turn is held from its grant to its answer.
+	const traceFile = side.key === 'http' ? undefined : path.join(ctx.work, `pacer-P7-${side.key}-${row.files}-${Date.now()}.json`);
+	const result = await executeN8n(ctx.env, side.wf(row), {
+		sampleMemory: 'tree',
+		timeoutMs: 900_000,
+		...(traceFile ? { nodeFlags: ['--require', PACER_TRACE_HOOK] } : {}),
+		extraEnv: { ...MIRROR_ENV, ...(traceFile ? { AGORA_BENCH_PACER_TRACE: traceFile } : {}) },
+	});
 	const requests = await ctx.emulator.admin('GET', 'requests');
 	const out = { ok: false, files: row.files };
 	if (!result.ok) {
@@ -85,6 +102,13 @@ async function measureMirror(ctx, row, side) {
 	const stored = items.filter((item) => item.binary?.data && !isFailedItem(item));
 	out.ms = end - start;
 	out.listMs = list.executionTime;
+	const firstDownload = Math.min(...downloadRequests.map((q) => q.receivedAt));
+	// From the download node's start to its first request at the service: n8n's loop over the items.
+	out.firstDownloadMs = Number.isFinite(firstDownload) ? firstDownload - downloads[0].startTime : undefined;
+	if (traceFile && fs.existsSync(traceFile)) {
+		const { held = [] } = JSON.parse(fs.readFileSync(traceFile, 'utf8'));
+		out.heldMs = { p50: median(held), p95: quantile(held, 0.95) };
+	}
 	out.listRequests = listRequests.length;
 	out.floorMs = ((row.files + listRequests.length) / RATE_LIMIT) * 1000;
 	out.failedItems = items.filter(isFailedItem).length + Math.max(0, row.files - items.length);
@@ -218,7 +242,7 @@ export const P7 = {
 						r.rep = rep;
 						runs[side.key].push(r);
 						ctx.log(
-							`  ${row.files} files, rep ${rep + 1}/${reps} ${side.key.padEnd(6)} ${r.ok ? `${(r.ms / 1000).toFixed(1)} s (floor ${(r.floorMs / 1000).toFixed(1)} s), ${r.status429} x 429, tree ${r.tree?.idleMiB.toFixed(0)} -> ${r.tree?.peakMiB.toFixed(0)} MiB` : `FAILED: ${r.error}`}`,
+							`  ${row.files} files, rep ${rep + 1}/${reps} ${side.key.padEnd(6)} ${r.ok ? `${(r.ms / 1000).toFixed(1)} s (floor ${(r.floorMs / 1000).toFixed(1)} s), ${r.status429} x 429, tree ${r.tree?.idleMiB.toFixed(0)} -> ${r.tree?.peakMiB.toFixed(0)} MiB, first download after ${r.firstDownloadMs} ms${r.heldMs ? `, turn held grant -> answer p50 ${r.heldMs.p50.toFixed(0)} / p95 ${r.heldMs.p95.toFixed(0)} ms` : ''}` : `FAILED: ${r.error}`}`,
 						);
 					}
 				}
@@ -237,6 +261,9 @@ export const P7 = {
 						treeIdleMiB: summary(ok.map((r) => r.tree?.idleMiB)),
 						treeGrowthMiB: summary(ok.map((r) => r.tree?.growthMiB)),
 						mainGrowthMiB: summary(ok.map((r) => r.main?.growthMiB)),
+						firstDownloadMs: summary(ok.map((r) => r.firstDownloadMs)),
+						heldP50Ms: summary(ok.map((r) => r.heldMs?.p50)),
+						heldP95Ms: summary(ok.map((r) => r.heldMs?.p95)),
 						failures: runs[key].filter((r) => !r.ok).map((r) => `rep ${r.rep + 1}: ${r.error}`),
 					};
 				};

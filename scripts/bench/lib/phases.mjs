@@ -448,6 +448,8 @@ export const P4 = {
 					if (!file || !fs.existsSync(file) || !r.ok) return;
 					const trace = JSON.parse(fs.readFileSync(file, 'utf8'));
 					r.delays = departureDelays(trace.left, r.requests.map((q) => q.receivedAt));
+					const held = [...(trace.held ?? [])].sort((a, b) => a - b);
+					if (held.length) r.delays.heldP50 = held[Math.floor(held.length / 2)];
 				},
 			});
 			const side = (s) => {
@@ -467,7 +469,7 @@ export const P4 = {
 					// What the service's second saw at its fullest.
 					busiestSecond: summary(ok.map((r) => maxInWindow(r.requests.filter((q) => q.status === 200).map((q) => q.receivedAt), 1000))),
 					requests: summary(ok.map((r) => r.requests.length)),
-					delays: s.traced ? { p50: delays('p50'), p99: delays('p99'), max: delays('max') } : undefined,
+					delays: s.traced ? { p50: delays('p50'), p99: delays('p99'), max: delays('max'), heldP50: delays('heldP50') } : undefined,
 					failures: failures(runs[s.key]),
 				};
 			};

@@ -196,7 +196,7 @@ function p4Section(r) {
 		fmt(r[k].busiestSecond),
 	]);
 	const traced = keys.filter((k) => r[k].delays);
-	const delayRows = traced.map((k) => [r[k].label, fmt(r[k].delays.p50, 1), fmt(r[k].delays.p99, 1), fmt(r[k].delays.max, 1)]);
+	const delayRows = traced.map((k) => [r[k].label, fmt(r[k].delays.p50, 1), fmt(r[k].delays.p99, 1), fmt(r[k].delays.max, 1), fmt(r[k].delays.heldP50, 1)]);
 	return `## P4 The cap: ${n0(ITEMS)} × Announcement Get at 100 requests/s
 
 Emulator rate limit on: 100 requests per app key, counted either in a rolling one-second window (at most 100 accepted
@@ -212,9 +212,10 @@ ${
 		? `
 How late requests reach the service after the pacer lets them go (the k-th arrival at the emulator against the k-th
 release, both in order; the pacer's release times noted in the n8n process by a \`--require\` hook of the benchmark),
-ms, median (min–max) of each run's percentile:
+ms, median (min–max) of each run's percentile; the last column is how long a turn of the pace is held from its
+release to its answer (median): the pace holds each turn a second after its answer, so this is what it loses per turn:
 
-${table(['side', 'median', '99th percentile', 'largest'], delayRows)}
+${table(['side', 'median', '99th percentile', 'largest', 'turn held from release to answer, median'], delayRows)}
 `
 		: ''
 }${failureNotes(keys.map((k) => [r[k].label, r[k].failures]))}`;
@@ -257,18 +258,22 @@ function p7Section(r) {
 			fmt(side.status429),
 			fmt(side.treeIdleMiB),
 			`+${fmt(side.treeGrowthMiB)}`,
+			fmt(side.firstDownloadMs),
+			side.heldP50Ms?.n ? `${fmt(side.heldP50Ms)} / ${fmt(side.heldP95Ms)}` : '–',
 		]);
 		const failures = failureNotes(Object.values(row.sides).map((side) => [side.label, side.failures]));
 		return `### ${n0(row.files)} files of 16 KiB
 
-${table(['side', 'runs', 'time, ms (list start to last download end)', '× floor', 'list requests', 'failed items', '429s', "n8n's process tree idle, MiB", 'growth while running, MiB'], rows)}
+${table(['side', 'runs', 'time, ms (list start to last download end)', '× floor', 'list requests', 'failed items', '429s', "n8n's process tree idle, MiB", 'growth while running, MiB', 'first download after the node started, ms', 'a turn of the pace held from its grant to its answer, ms: p50 / p95'], rows)}
 ${failures}`;
 	});
 	return `## P7 Mirror a group: Get Many (Return All) → Download, at the 100 calls/s cap
 
 One execution per run; emulator capped at 100 calls/s (rolling window); floor = (files + list pages) / 100 s.
 Memory: RSS of the \`n8n execute\` process and its children (n8n 2.x's task runner), the last sample before the
-list started and the highest while the nodes ran. Median (min–max).
+list started and the highest while the nodes ran. The pace holds each turn until a second after its answer, so a
+turn held longer from its grant to its answer (n8n's request path, the event loop busy storing files) is what
+separates the pace from 100/s; n8n's loop over the items comes before the first download. Median (min–max).
 
 ${blocks.join('\n')}`;
 }
