@@ -38,6 +38,12 @@ export const MIN_RATE_SHARE = 0.05;
 /** An answer slower than this is not waited for: the request is taken to have reached the service by then. */
 export const ANSWER_WAIT_CAP_MS = 2000;
 const SECOND_MS = 1000;
+/**
+ * How far the minimum gap's schedule may be caught up with after a late sleep. In n8n's item loop
+ * (with Request Options → Batching) a sleep of a few ms ends 50–100 ms late: one turn per sleep
+ * would let about 10 requests a second leave while it runs.
+ */
+export const MAX_CATCH_UP_MS = 100;
 
 export interface PacerClock {
 	/** Monotonic milliseconds: a wall-clock change (NTP, a test's fake date) must not stall or rush requests. */
@@ -112,7 +118,12 @@ export class AdaptivePacer {
 	private round = 0;
 	/** After a decrease nothing leaves before one new spacing has passed, the request at the head included. */
 	private pausedUntil = 0;
-	private lastLeftAt = -Infinity;
+	/**
+	 * The earliest the next turn may leave by the minimum gap, kept on its own schedule rather than
+	 * counted from when the last turn actually left: a sleep that ends late (n8n's thread busy
+	 * preparing items) is caught up with, by at most MAX_CATCH_UP_MS of turns at once.
+	 */
+	private nextSlotAt = -Infinity;
 	/** Waiting for a turn: priority waiters first, each class in the order it asked. */
 	private readonly waiting: Waiter[] = [];
 	private granting = false;
@@ -214,7 +225,8 @@ export class AdaptivePacer {
 				const waiter = this.waiting.shift();
 				if (!waiter) break;
 				const turn: Turn = { leftAt: this.clock.now() };
-				this.lastLeftAt = turn.leftAt;
+				const behind = this.nextSlotAt >= turn.leftAt - MAX_CATCH_UP_MS;
+				this.nextSlotAt = (behind ? this.nextSlotAt : turn.leftAt) + (this.tuning.minGapShare * SECOND_MS) / this.rate;
 				this.turns.push(turn);
 				// The round as the request leaves: only a refusal of a request sent after the last decrease decreases again.
 				waiter.grant({ round: this.round, releasedAt: turn.leftAt, order: ++this.given, turn });
@@ -245,7 +257,7 @@ export class AdaptivePacer {
 				nextFreesAt = Math.min(nextFreesAt, freesAt);
 			}
 			this.turns.length = kept;
-			let readyAt = Math.max(this.pausedUntil, this.lastLeftAt + (this.tuning.minGapShare * SECOND_MS) / this.rate);
+			let readyAt = Math.max(this.pausedUntil, this.nextSlotAt);
 			// Full: wait for the next turn to free (after a decrease several may have to, one after the other).
 			if (kept >= count) readyAt = Math.max(readyAt, nextFreesAt);
 			if (readyAt <= now) return;

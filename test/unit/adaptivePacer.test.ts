@@ -199,6 +199,34 @@ describe('the adaptive pacer of one app key', () => {
 		expect(thirdAt).toBe(100);
 	});
 
+	it('keeps the pace when every sleep ends late (n8n\'s thread busy preparing items): the schedule is caught up with (issue 21)', async () => {
+		/** n8n's item loop with Request Options → Batching runs in chunks of about 75 ms: every timer fires that late. */
+		class LateClock extends FakeClock {
+			override async sleep(ms: number): Promise<void> {
+				await super.sleep(ms + 75);
+			}
+		}
+		const clock = new LateClock();
+		const theService = service(clock, new SlidingWindowRateLimiter());
+		const pacer = new AdaptivePacer(100, clock);
+		const end = await sendThrough(clock, pacer, theService.accepts, { items: 500, travelMs: () => 2 });
+		expect(theService.refused).toBe(0);
+		expect(busiest(theService.acceptedAt)).toBeLessThanOrEqual(100);
+		// One turn per late sleep would let about 12 a second leave (40 s for 500); caught up, the budget is used.
+		expect(end).toBeLessThan(6000);
+	});
+
+	it('after a quiet spell, spreads the next turns again rather than sending the missed ones at once', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(10, clock);
+		await pacer.take();
+		await clock.advance(5000);
+		const releasedAt: number[] = [];
+		for (let index = 0; index < 4; index++) void pacer.take().then(() => releasedAt.push(clock.now()));
+		await clock.advance(1000);
+		expect(releasedAt).toEqual([5000, 5050, 5100, 5150]);
+	});
+
 	it('slows down on 429 reach_limit once per round, for the requests already waiting too', async () => {
 		const clock = new FakeClock();
 		const pacer = new AdaptivePacer(50, clock, { minGapShare: 0 });
