@@ -4,6 +4,7 @@
 //
 //   node scripts/bench/run-bench.mjs [--reps=5] [--only=P1,...,P8] [--mirror-rows=2000,10000] [--no-docs|--docs] [--out=FILE] [--json=FILE] [--keep]
 //                                   [--heap-profile[=cg,http]]  (P7 only: a heap profile per side instead of the figures)
+//                                   [--cpu-profile[=cg,http]]  (P7 only: a CPU profile per side over the download node's run)
 //                                   [--mirror-env=NAME=value]...  (P7 only: a user's setting on every run, an extra line)
 //
 //   P1 overhead (1,000 × Announcement Get)   P2 peak memory (10 MiB upload / download)
@@ -27,7 +28,7 @@ import { startEmulator } from '../e2e/emulator.mjs';
 import { BIG_BYTES, GROUPS, PAGE_FILES, PHASES as SINGLE_PROCESS_PHASES } from './lib/phases.mjs';
 import { P5 } from './lib/queue-phase.mjs';
 import { P6 } from './lib/callback-phase.mjs';
-import { HEAP_PROFILE, MIRROR_ENV, MIRROR_ROWS, P7 } from './lib/mirror-phase.mjs';
+import { CPU_PROFILE, HEAP_PROFILE, MIRROR_ENV, MIRROR_ROWS, P7 } from './lib/mirror-phase.mjs';
 import { P8 } from './lib/folder-phase.mjs';
 import { exitCrashes } from './lib/n8n-exec.mjs';
 import { writeReport } from './lib/report.mjs';
@@ -64,6 +65,9 @@ function parseArgs(argv) {
 		else if (name === '--mirror-env') {
 			const [key, setting] = value.split(/=(.*)/s, 2);
 			MIRROR_ENV[key] = setting;
+		} else if (name === '--cpu-profile') {
+			CPU_PROFILE.enabled = true;
+			if (value) CPU_PROFILE.sides = value.split(',');
 		} else if (name === '--heap-profile') {
 			HEAP_PROFILE.enabled = true;
 			if (value) HEAP_PROFILE.sides = value.split(',');
@@ -74,15 +78,15 @@ function parseArgs(argv) {
 			MIRROR_ROWS.splice(0, MIRROR_ROWS.length, ...MIRROR_ROWS.filter((row) => wanted.includes(row.files)));
 		}
 		else if (name === '--help' || name === '-h') {
-			console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 16).join('\n').replace(/^\/\/ ?/gm, ''));
+			console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n').replace(/^\/\/ ?/gm, ''));
 			process.exit(0);
 		} else throw new Error(`unknown argument ${arg} (see --help)`);
 	}
 	// A partial run must not replace the full report unless asked to.
 	opts.docs ??= opts.only.length === PHASES.length;
 	// A profiled run is an investigation, never the figures.
-	if (HEAP_PROFILE.enabled || Object.keys(MIRROR_ENV).length) {
-		if (opts.only.join() !== 'P7') throw new Error('--heap-profile and --mirror-env go with --only=P7');
+	if (HEAP_PROFILE.enabled || CPU_PROFILE.enabled || Object.keys(MIRROR_ENV).length) {
+		if (opts.only.join() !== 'P7') throw new Error('--heap-profile, --cpu-profile and --mirror-env go with --only=P7');
 		opts.docs = false;
 	}
 	return opts;

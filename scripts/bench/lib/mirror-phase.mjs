@@ -9,12 +9,15 @@ import { fileURLToPath } from 'node:url';
 
 import { heapTable, summariseHeap } from './heap-summary.mjs';
 import { executeN8n, nodeItems } from './n8n-exec.mjs';
+import { monotonicOffsetUs, summariseProfile } from './profile.mjs';
 import { rotated, summary } from './stats.mjs';
 import * as W from './workflows.mjs';
 
 export const MIRROR_FILE_BYTES = 16 * 1024;
 const RATE_LIMIT = 100;
 const LOOP_BATCH = 500;
+/** n8n's Batching option of a declarative node: it pauses its loop over the items every `size` items, so the first requests leave. */
+const REQUEST_BATCHING = { size: 50, intervalMs: 1 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const isFailedItem = (item) => Boolean(item.error || item.json?.error);
 
@@ -28,6 +31,11 @@ const SIDES = [
 	{ key: 'cg', label: 'Agora Chat Group: Get Many (Return All) → Download (File Name from the list)', wf: (row) => `bP7cg${row.files}` },
 	{ key: 'http', label: 'HTTP Request: list with pagination → Split Out → download (Batching 100 items / 1,000 ms)', wf: (row) => `bP7http${row.files}` },
 	{ key: 'cgLoop', label: `Agora Chat Group inside Loop Over Items (${LOOP_BATCH} per batch): an extra line, not the figure`, wf: (row) => `bP7loop${row.files}`, once: true },
+	{
+		key: 'cgBatch',
+		label: `Agora Chat Group, Request Options → Batching ${REQUEST_BATCHING.size} items / ${REQUEST_BATCHING.intervalMs} ms (downloads start while n8n still prepares the rest): an extra line, a user's setting`,
+		wf: (row) => `bP7batch${row.files}`,
+	},
 	// P7_SIDES=cg (for instance) runs only those; the report needs all three.
 ].filter((s) => !process.env.P7_SIDES || process.env.P7_SIDES.split(',').includes(s.key));
 
@@ -38,6 +46,11 @@ const MiB = 1024;
  * with a Wait node after the download that keeps the execution alive at its peak. Never part of the figures.
  */
 export const HEAP_PROFILE = { enabled: false, sides: ['cg', 'http'] };
+/**
+ * `--cpu-profile`: instead of the figures, one run per side with `node --cpu-prof` (1 ms samples), summarised over the
+ * download node's run: how busy n8n's main thread was, and on what (n8n's engine, HTTP, the binary store, our code).
+ */
+export const CPU_PROFILE = { enabled: false, sides: ['cg', 'http'] };
 /** `--mirror-env=NAME=value`: a setting a user can make (NODE_OPTIONS, EXECUTIONS_…) on every P7 run; an extra line, never the figure. */
 export const MIRROR_ENV = {};
 const HEAP_HOOK = fileURLToPath(new URL('./heap-probe.cjs', import.meta.url));
@@ -72,17 +85,24 @@ function around(series, from, to) {
 	return before === undefined || !peak ? undefined : { idleMiB: before / MiB, peakMiB: Math.max(peak, before) / MiB, growthMiB: (Math.max(peak, before) - before) / MiB };
 }
 
-async function measureMirror(ctx, row, side) {
+async function measureMirror(ctx, row, side, { cpuProfile } = {}) {
 	await ctx.emulator.admin('DELETE', 'requests');
 	// Our node's sides note each turn of the pace (pacer-trace.cjs): how long a turn is held from its grant to its answer.
 	const traceFile = side.key === 'http' ? undefined : path.join(ctx.work, `pacer-P7-${side.key}-${row.files}-${Date.now()}.json`);
+	const profileName = `P7-${side.key}-${row.files}.cpuprofile`;
+	const nodeFlags = [
+		...(traceFile ? ['--require', PACER_TRACE_HOOK] : []),
+		...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${ctx.work}`, `--cpu-prof-name=${profileName}`, '--cpu-prof-interval=1000'] : []),
+	];
+	const offsetUs = monotonicOffsetUs();
 	const result = await executeN8n(ctx.env, side.wf(row), {
 		sampleMemory: 'tree',
 		timeoutMs: 900_000,
-		...(traceFile ? { nodeFlags: ['--require', PACER_TRACE_HOOK] } : {}),
+		...(nodeFlags.length ? { nodeFlags } : {}),
 		extraEnv: { ...MIRROR_ENV, ...(traceFile ? { AGORA_BENCH_PACER_TRACE: traceFile } : {}) },
 	});
 	const requests = await ctx.emulator.admin('GET', 'requests');
+	if (process.env.P7_KEEP_REQUESTS) fs.writeFileSync(path.join(ctx.work, `requests-P7-${side.key}-${row.files}-${Date.now()}.json`), JSON.stringify({ requests, traceFile }));
 	const out = { ok: false, files: row.files };
 	if (!result.ok) {
 		out.error = result.errorMessage;
@@ -103,8 +123,25 @@ async function measureMirror(ctx, row, side) {
 	out.ms = end - start;
 	out.listMs = list.executionTime;
 	const firstDownload = Math.min(...downloadRequests.map((q) => q.receivedAt));
+	// Where the time goes: the list node, n8n between the nodes, its loop before the first download, the downloads
+	// themselves (first arrival to last answer), and n8n after the last answer until the node ends.
+	const lastAnswer = Math.max(...downloadRequests.map((q) => q.answeredAt ?? q.receivedAt));
+	out.phasesMs = {
+		list: list.executionTime,
+		betweenNodes: downloads[0].startTime - (list.startTime + list.executionTime),
+		beforeFirstDownload: firstDownload - downloads[0].startTime,
+		downloads: lastAnswer - firstDownload,
+		afterLastAnswer: end - lastAnswer,
+	};
 	// From the download node's start to its first request at the service: n8n's loop over the items.
 	out.firstDownloadMs = Number.isFinite(firstDownload) ? firstDownload - downloads[0].startTime : undefined;
+	const profileFile = path.join(ctx.work, profileName);
+	if (cpuProfile && fs.existsSync(profileFile)) {
+		const windowStartUs = downloads[0].startTime * 1000 + offsetUs;
+		out.cpu = summariseProfile(profileFile, { windowStartUs, windowEndUs: end * 1000 + offsetUs, oursMarker: ctx.oursMarker, top: 12 });
+		// n8n's loop over the items, before any download can leave.
+		if (Number.isFinite(firstDownload)) out.cpuBeforeFirst = summariseProfile(profileFile, { windowStartUs, windowEndUs: firstDownload * 1000 + offsetUs, oursMarker: ctx.oursMarker, top: 12 });
+	}
 	if (traceFile && fs.existsSync(traceFile)) {
 		const { held = [] } = JSON.parse(fs.readFileSync(traceFile, 'utf8'));
 		out.heldMs = { p50: median(held), p95: quantile(held, 0.95) };
@@ -197,6 +234,31 @@ async function profileMirror(ctx, row, side) {
 	return out;
 }
 
+async function cpuProfileRows(ctx) {
+	const rows = [];
+	const ms = (x) => `${x.toFixed(0)} ms`;
+	for (const row of MIRROR_ROWS) {
+		for (const side of SIDES.filter((s) => CPU_PROFILE.sides.includes(s.key))) {
+			await sleep(1100);
+			const r = await measureMirror(ctx, row, side, { cpuProfile: true });
+			rows.push({ files: row.files, side: side.key, ...r });
+			if (!r.cpu) {
+				ctx.log(`  ${row.files} files, CPU profile ${side.key}: FAILED: ${r.error ?? 'no profile written'}`);
+				continue;
+			}
+			ctx.log(`  ${row.files} files, CPU profile ${side.key} (${side.label}): ${(r.ms / 1000).toFixed(1)} s (${(r.ms / r.floorMs).toFixed(2)} x the floor)${r.error ? `, ${r.error}` : ''}`);
+			for (const [title, c] of [[`before the first download (${r.phasesMs?.beforeFirstDownload} ms: n8n's loop over the items)`, r.cpuBeforeFirst], ['the download node\'s whole run', r.cpu]]) {
+				if (!c) continue;
+				ctx.log(`    ${title}: ${ms(c.windowMs)}, main thread busy in JS ${ms(c.busyMs)} (${((100 * c.busyMs) / c.windowMs).toFixed(0)} %), idle or native ${ms(c.idleOrProgramMs)}; per file ${(c.busyMs / row.files).toFixed(2)} ms; our code (in its stack) ${ms(c.oursStackMs)}, its own frames ${ms(c.oursSelfMs)}`);
+				for (const b of c.buckets) ctx.log(`    ${ms(b.ms).padStart(9)}  ${b.label}`);
+				ctx.log('    top self time:');
+				for (const t of c.topSelf) ctx.log(`    ${ms(t.ms).padStart(9)}  ${t.fn}  ${t.where}`);
+			}
+		}
+	}
+	return rows;
+}
+
 async function profileRows(ctx) {
 	const rows = [];
 	for (const row of MIRROR_ROWS) {
@@ -219,6 +281,7 @@ export const P7 = {
 			W.mirrorChatGroup(`bP7cg${row.files}`, { groupId: row.group }),
 			W.mirrorHttp(`bP7http${row.files}`, { groupId: row.group, baseUrl: emulatorUrl }),
 			W.mirrorChatGroup(`bP7loop${row.files}`, { groupId: row.group, loopBatchSize: LOOP_BATCH }),
+			W.mirrorChatGroup(`bP7batch${row.files}`, { groupId: row.group, requestBatching: REQUEST_BATCHING }),
 			W.mirrorChatGroup(`bP7cgHeap${row.files}`, { groupId: row.group, holdSeconds: HOLD_SECONDS }),
 			W.mirrorHttp(`bP7httpHeap${row.files}`, { groupId: row.group, baseUrl: emulatorUrl, holdSeconds: HOLD_SECONDS }),
 		]),
@@ -231,6 +294,7 @@ export const P7 = {
 		const rows = [];
 		try {
 			if (HEAP_PROFILE.enabled) return { rows, heapProfiles: await profileRows(ctx) };
+			if (CPU_PROFILE.enabled) return { rows, cpuProfiles: await cpuProfileRows(ctx) };
 			for (const row of MIRROR_ROWS) {
 				const reps = Math.max(1, Math.round(ctx.reps * row.repsShare));
 				const runs = Object.fromEntries(SIDES.map((s) => [s.key, []]));
@@ -242,7 +306,7 @@ export const P7 = {
 						r.rep = rep;
 						runs[side.key].push(r);
 						ctx.log(
-							`  ${row.files} files, rep ${rep + 1}/${reps} ${side.key.padEnd(6)} ${r.ok ? `${(r.ms / 1000).toFixed(1)} s (floor ${(r.floorMs / 1000).toFixed(1)} s), ${r.status429} x 429, tree ${r.tree?.idleMiB.toFixed(0)} -> ${r.tree?.peakMiB.toFixed(0)} MiB, first download after ${r.firstDownloadMs} ms${r.heldMs ? `, turn held grant -> answer p50 ${r.heldMs.p50.toFixed(0)} / p95 ${r.heldMs.p95.toFixed(0)} ms` : ''}` : `FAILED: ${r.error}`}`,
+							`  ${row.files} files, rep ${rep + 1}/${reps} ${side.key.padEnd(6)} ${r.ok ? `${(r.ms / 1000).toFixed(1)} s (floor ${(r.floorMs / 1000).toFixed(1)} s), ${r.status429} x 429, tree ${r.tree?.idleMiB.toFixed(0)} -> ${r.tree?.peakMiB.toFixed(0)} MiB, phases ${Object.entries(r.phasesMs ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')} ms${r.heldMs ? `, turn held grant -> answer p50 ${r.heldMs.p50.toFixed(0)} / p95 ${r.heldMs.p95.toFixed(0)} ms` : ''}` : `FAILED: ${r.error}`}`,
 						);
 					}
 				}
@@ -282,12 +346,12 @@ export const P7 = {
 				{
 					name: `P7 mirror ${row.files.toLocaleString('en-US')} files: time ≤ 1.1 × the floor ((files + pages) / 100 s), 0 failed, ≤ 1 % refused`,
 					met: cg.n > 0 && cg.ratio.median <= 1.1 && cg.failedItems.max === 0 && cg.refusedPct.max <= 1,
-					value: `${(cg.ms.median / 1000).toFixed(1)} s = ${cg.ratio.median.toFixed(2)} × the floor of ${(cg.floorMs.median / 1000).toFixed(2)} s (HTTP Request ${row.sides.http.ratio.median.toFixed(2)} ×), failed max ${cg.failedItems.max}, refused ${cg.refusedPct.median.toFixed(1)} %`,
+					value: `${(cg.ms.median / 1000).toFixed(1)} s = ${cg.ratio.median.toFixed(2)} × the floor of ${(cg.floorMs.median / 1000).toFixed(2)} s (HTTP Request ${row.sides.http?.ratio.median.toFixed(2) ?? 'not run'} ×${row.sides.cgBatch ? `; with Request Options → Batching ${row.sides.cgBatch.ratio.median.toFixed(2)} ×` : ''}), failed max ${cg.failedItems.max}, refused ${cg.refusedPct.median.toFixed(1)} %`,
 				},
 				{
 					name: `P7 mirror ${row.files.toLocaleString('en-US')} files: n8n's process tree grows ≤ ${memoryGoal} MiB over its idle level`,
 					met: cg.n > 0 && cg.treeGrowthMiB.median <= memoryGoal,
-					value: `+${cg.treeGrowthMiB.median.toFixed(0)} MiB (HTTP Request +${row.sides.http.treeGrowthMiB.median.toFixed(0)} MiB; in Loop Over Items ${LOOP_BATCH} per batch +${row.sides.cgLoop.treeGrowthMiB.median.toFixed(0)} MiB)`,
+					value: `+${cg.treeGrowthMiB.median.toFixed(0)} MiB (HTTP Request +${row.sides.http?.treeGrowthMiB.median.toFixed(0) ?? 'not run'} MiB; in Loop Over Items ${LOOP_BATCH} per batch +${row.sides.cgLoop?.treeGrowthMiB.median.toFixed(0) ?? 'not run'} MiB)`,
 				},
 			];
 		});

@@ -192,10 +192,12 @@ function hold(seconds) {
 }
 
 /** Agora Chat Group: Get Many (Return All) → Download, the file name taken from the list (holdSeconds: see hold()). */
-export function mirrorChatGroup(id, { groupId, cred = CRED.agoraDefault, loopBatchSize, holdSeconds }) {
+export function mirrorChatGroup(id, { groupId, cred = CRED.agoraDefault, loopBatchSize, holdSeconds, requestBatching }) {
 	const list = named('List', chatGroup({ resource: 'sharedFile', operation: 'getAll', groupId, returnAll: true, filters: {} }, cred));
+	// requestBatching: n8n's Request Options → Batching (items per batch, interval in ms) on the download node.
+	const requestOptions = requestBatching ? { requestOptions: { batching: { batch: { batchSize: requestBatching.size, batchInterval: requestBatching.intervalMs } } } } : {};
 	const download = chatGroup(
-		{ resource: 'sharedFile', operation: 'download', groupId, fileId: '={{ $json.file_id }}', binaryPropertyName: 'data', options: { fileName: '={{ $json.file_name }}' } },
+		{ resource: 'sharedFile', operation: 'download', groupId, fileId: '={{ $json.file_id }}', binaryPropertyName: 'data', options: { fileName: '={{ $json.file_name }}' }, ...requestOptions },
 		cred,
 		{ continueOnFail: true },
 	);
