@@ -6,6 +6,7 @@
 //                                   [--heap-profile[=cg,http]]  (P7 only: a heap profile per side instead of the figures)
 //                                   [--cpu-profile[=cg,http]]  (P7 only: a CPU profile per side over the download node's run)
 //                                   [--mirror-env=NAME=value]...  (P7 only: a user's setting on every run, an extra line)
+//                                   [--memory-probe]  (P2 only: where the memory of one file goes, by call, instead of the figures)
 //
 //   P1 overhead (1,000 × Announcement Get)   P2 peak memory (10 MiB upload / download)
 //   P3 pagination (10,000 files, Limit)      P4 the 100/s cap (1,000 × Announcement Get)
@@ -25,7 +26,7 @@ import path from 'node:path';
 import { createN8nEnv, importCredentials, importWorkflow, stagePackage } from '../e2e/n8n-cli.mjs';
 import { DEFAULT_N8N_VERSION, ensureN8n, repoRoot } from '../e2e/n8n-install.mjs';
 import { startEmulator } from '../e2e/emulator.mjs';
-import { BIG_BYTES, GROUPS, PAGE_FILES, PHASES as SINGLE_PROCESS_PHASES } from './lib/phases.mjs';
+import { BIG_BYTES, GROUPS, MEMORY_PROBE, PAGE_FILES, PHASES as SINGLE_PROCESS_PHASES } from './lib/phases.mjs';
 import { P5 } from './lib/queue-phase.mjs';
 import { P6 } from './lib/callback-phase.mjs';
 import { CPU_PROFILE, HEAP_PROFILE, MIRROR_ENV, MIRROR_ROWS, P7 } from './lib/mirror-phase.mjs';
@@ -72,6 +73,7 @@ function parseArgs(argv) {
 			HEAP_PROFILE.enabled = true;
 			if (value) HEAP_PROFILE.sides = value.split(',');
 		}
+		else if (name === '--memory-probe') MEMORY_PROBE.enabled = true;
 		else if (name === '--mirror-rows') {
 			const wanted = value.split(',').map(Number);
 			if (!wanted.length || wanted.some((n) => !MIRROR_ROWS.some((row) => row.files === n))) throw new Error(`--mirror-rows takes ${MIRROR_ROWS.map((row) => row.files).join(',')}, got ${value}`);
@@ -87,6 +89,10 @@ function parseArgs(argv) {
 	// A profiled run is an investigation, never the figures.
 	if (HEAP_PROFILE.enabled || CPU_PROFILE.enabled || Object.keys(MIRROR_ENV).length) {
 		if (opts.only.join() !== 'P7') throw new Error('--heap-profile, --cpu-profile and --mirror-env go with --only=P7');
+		opts.docs = false;
+	}
+	if (MEMORY_PROBE.enabled) {
+		if (opts.only.join() !== 'P2') throw new Error('--memory-probe goes with --only=P2');
 		opts.docs = false;
 	}
 	return opts;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { readBinaryData } from '../../e2e/n8n-cli.mjs';
+import { memoryTable, pairedGrowth, summariseMemoryProbe } from './memory-summary.mjs';
 import { executeN8n, nodeItems, nodeTask, rssAroundNode } from './n8n-exec.mjs';
 import { monotonicOffsetUs, summariseProfile } from './profile.mjs';
 import { maxInWindow, rotated, summary } from './stats.mjs';
@@ -218,6 +219,40 @@ export const P1 = {
 // P2: peak memory of one 10 MiB upload / download (n8n's default binary mode: filesystem)
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * `--memory-probe`: instead of the figures, one run of each P2 workflow with memory-probe.cjs preloaded (and
+ * --expose-gc): where the node's memory growth goes, by the calls that allocate it. Never part of the figures.
+ */
+export const MEMORY_PROBE = { enabled: false };
+const MEMORY_HOOK = fileURLToPath(new URL('./memory-probe.cjs', import.meta.url));
+const PROBED_PAIRS = [
+	{ label: 'Read/Write Files (read)', tiny: 'readTiny', big: 'readBig' },
+	{ label: 'node download', tiny: 'dnCgTiny', big: 'dnCgBig' },
+	{ label: 'HTTP Request download', tiny: 'dnHttpTiny', big: 'dnHttpBig' },
+	{ label: 'node upload', tiny: 'upCgTiny', big: 'upCgBig' },
+	{ label: 'HTTP Request upload', tiny: 'upHttpTiny', big: 'upHttpBig' },
+];
+
+async function probeMemory(ctx, sides, fileBytes) {
+	const dir = path.join(ctx.work, 'memory-probe');
+	fs.mkdirSync(dir, { recursive: true });
+	const probed = {};
+	for (const side of sides) {
+		const file = path.join(dir, `${side.key}.json`);
+		const r = await measure(ctx, side.wf, { check: side.check, sampleMemory: true, nodeFlags: ['--expose-gc', '--require', MEMORY_HOOK], extraEnv: { AGORA_BENCH_MEMORY_PROBE: file } });
+		probed[side.key] = { ok: r.ok, error: r.error, file, summary: r.ok && fs.existsSync(file) ? summariseMemoryProbe(file, W.BENCH_NODE) : undefined };
+		ctx.log(`  probed ${side.key.padEnd(11)} ${r.ok ? `node ${r.execMs} ms` : `FAILED: ${r.error?.split('\n')[0]}`}`);
+	}
+	const rows = PROBED_PAIRS.map((pair) => {
+		const big = probed[pair.big]?.summary;
+		const tiny = probed[pair.tiny]?.summary;
+		return { label: pair.label, big, tiny, growth: big && tiny ? pairedGrowth(big, tiny) : undefined, error: probed[pair.big]?.error ?? probed[pair.tiny]?.error };
+	});
+	for (const line of memoryTable(rows, { fileBytes })) ctx.log(line);
+	ctx.log(`  (probe files in ${dir}; --keep keeps them)`);
+	return rows.map(({ label, growth, big }) => ({ label, growth, ms: big?.ms, before: big?.before, stacks: big?.stacks.slice(0, 12).map(({ stack, ...s }) => s) }));
+}
+
 export const P2 = {
 	key: 'P2',
 	title: 'Memory: one 10 MiB upload and download',
@@ -279,6 +314,7 @@ export const P2 = {
 			{ key: 'dnHttpTiny', wf: 'bP2dnHttpTiny', check: downloaded('tiny') },
 			{ key: 'dnHttpBig', wf: 'bP2dnHttpBig', check: downloaded('big') },
 		];
+		if (MEMORY_PROBE.enabled) return { memoryProbe: await probeMemory(ctx, sides, sizes.big - sizes.tiny) };
 		const runs = await alternate(ctx, sides, { sampleMemory: true });
 		const hwmMiB = (r) => r.memory.hwmKiB / 1024;
 		// RSS the measured node added on top of what the process had just before it started.
@@ -316,6 +352,7 @@ export const P2 = {
 		};
 	},
 	targets(res) {
+		if (res.memoryProbe) return [];
 		const up = res.upload.cg.ratio.median;
 		const down = res.download.cg.ratio.median;
 		return [
