@@ -6,6 +6,7 @@
 //                                   [--heap-profile[=cg,http]]  (P7 only: a heap profile per side instead of the figures)
 //                                   [--cpu-profile[=cg,http]]  (P7 only: a CPU profile per side over the download node's run)
 //                                   [--mirror-env=NAME=value]...  (P7 only: a user's setting on every run, an extra line)
+//                                   [--mirror-memory-limit=1G]  (P7 only, root: n8n in a memory cgroup, as in a container)
 //                                   [--memory-probe]  (P2 only: where the memory of one file goes, by call, instead of the figures)
 //
 //   P1 overhead (1,000 × Announcement Get)   P2 peak memory (10 MiB upload / download)
@@ -29,7 +30,7 @@ import { startEmulator } from '../e2e/emulator.mjs';
 import { BIG_BYTES, GROUPS, MEMORY_PROBE, PAGE_FILES, PHASES as SINGLE_PROCESS_PHASES } from './lib/phases.mjs';
 import { P5 } from './lib/queue-phase.mjs';
 import { P6 } from './lib/callback-phase.mjs';
-import { CPU_PROFILE, HEAP_PROFILE, MIRROR_ENV, MIRROR_ROWS, P7 } from './lib/mirror-phase.mjs';
+import { CPU_PROFILE, HEAP_PROFILE, MIRROR_ENV, MIRROR_MEMORY_LIMIT, MIRROR_ROWS, P7 } from './lib/mirror-phase.mjs';
 import { P8 } from './lib/folder-phase.mjs';
 import { exitCrashes } from './lib/n8n-exec.mjs';
 import { writeReport } from './lib/report.mjs';
@@ -66,6 +67,10 @@ function parseArgs(argv) {
 		else if (name === '--mirror-env') {
 			const [key, setting] = value.split(/=(.*)/s, 2);
 			MIRROR_ENV[key] = setting;
+		} else if (name === '--mirror-memory-limit') {
+			const match = /^(\d+)([MG])$/i.exec(value ?? '');
+			if (!match) throw new Error(`--mirror-memory-limit takes a size such as 1G or 768M, got ${value}`);
+			MIRROR_MEMORY_LIMIT.bytes = Number(match[1]) * 2 ** (match[2].toUpperCase() === 'G' ? 30 : 20);
 		} else if (name === '--cpu-profile') {
 			CPU_PROFILE.enabled = true;
 			if (value) CPU_PROFILE.sides = value.split(',');
@@ -80,15 +85,15 @@ function parseArgs(argv) {
 			MIRROR_ROWS.splice(0, MIRROR_ROWS.length, ...MIRROR_ROWS.filter((row) => wanted.includes(row.files)));
 		}
 		else if (name === '--help' || name === '-h') {
-			console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n').replace(/^\/\/ ?/gm, ''));
+			console.log(fs.readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 18).join('\n').replace(/^\/\/ ?/gm, ''));
 			process.exit(0);
 		} else throw new Error(`unknown argument ${arg} (see --help)`);
 	}
 	// A partial run must not replace the full report unless asked to.
 	opts.docs ??= opts.only.length === PHASES.length;
 	// A profiled run is an investigation, never the figures.
-	if (HEAP_PROFILE.enabled || CPU_PROFILE.enabled || Object.keys(MIRROR_ENV).length) {
-		if (opts.only.join() !== 'P7') throw new Error('--heap-profile, --cpu-profile and --mirror-env go with --only=P7');
+	if (HEAP_PROFILE.enabled || CPU_PROFILE.enabled || MIRROR_MEMORY_LIMIT.bytes || Object.keys(MIRROR_ENV).length) {
+		if (opts.only.join() !== 'P7') throw new Error('--heap-profile, --cpu-profile, --mirror-memory-limit and --mirror-env go with --only=P7');
 		opts.docs = false;
 	}
 	if (MEMORY_PROBE.enabled) {

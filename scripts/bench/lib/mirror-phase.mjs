@@ -53,6 +53,24 @@ export const HEAP_PROFILE = { enabled: false, sides: ['cg', 'http'] };
 export const CPU_PROFILE = { enabled: false, sides: ['cg', 'http'] };
 /** `--mirror-env=NAME=value`: a setting a user can make (NODE_OPTIONS, EXECUTIONS_…) on every P7 run; an extra line, never the figure. */
 export const MIRROR_ENV = {};
+/**
+ * `--mirror-memory-limit=1G`: every P7 n8n process runs in a memory cgroup of that size, as in a container with that
+ * limit (Node sizes its heap from it: 560 MiB of heap for 1 GiB on Node 24). Needs root; an extra line, never the figure.
+ */
+export const MIRROR_MEMORY_LIMIT = { bytes: 0 };
+
+/** A cgroup (v1 or v2) limited to `bytes`, and a wrapper that starts `nodeBin` inside it. */
+function memoryLimitedNode(ctx, bytes) {
+	const v1 = '/sys/fs/cgroup/memory';
+	const v2 = '/sys/fs/cgroup/unified';
+	const base = fs.existsSync(path.join(v1, 'cgroup.procs')) ? v1 : v2;
+	const group = path.join(base, `agora-bench-${process.pid}`);
+	fs.mkdirSync(group, { recursive: true });
+	fs.writeFileSync(path.join(group, base === v1 ? 'memory.limit_in_bytes' : 'memory.max'), String(bytes));
+	const wrapper = path.join(ctx.work, 'node-in-cgroup.sh');
+	fs.writeFileSync(wrapper, `#!/bin/sh\necho $$ > '${group}/cgroup.procs' || exit 97\nexec '${ctx.env.nodeBin}' "$@"\n`, { mode: 0o755 });
+	return { env: { ...ctx.env, nodeBin: wrapper }, group, remove: () => fs.rmSync(group, { recursive: false, force: true }) };
+}
 const HEAP_HOOK = fileURLToPath(new URL('./heap-probe.cjs', import.meta.url));
 const PACER_TRACE_HOOK = fileURLToPath(new URL('./pacer-trace.cjs', import.meta.url));
 const median = (values) => {
@@ -95,7 +113,7 @@ async function measureMirror(ctx, row, side, { cpuProfile } = {}) {
 		...(cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${ctx.work}`, `--cpu-prof-name=${profileName}`, '--cpu-prof-interval=1000'] : []),
 	];
 	const offsetUs = monotonicOffsetUs();
-	const result = await executeN8n(ctx.env, side.wf(row), {
+	const result = await executeN8n(ctx.limitedEnv ?? ctx.env, side.wf(row), {
 		sampleMemory: 'tree',
 		timeoutMs: 900_000,
 		...(nodeFlags.length ? { nodeFlags } : {}),
@@ -292,6 +310,9 @@ export const P7 = {
 		}
 		await ctx.emulator.admin('POST', 'config', { rateLimitPerSecond: RATE_LIMIT, rateLimitMode: 'window' });
 		const rows = [];
+		const limited = MIRROR_MEMORY_LIMIT.bytes ? memoryLimitedNode(ctx, MIRROR_MEMORY_LIMIT.bytes) : undefined;
+		ctx = limited ? { ...ctx, limitedEnv: limited.env } : ctx;
+		if (limited) ctx.log(`  every n8n process in the memory cgroup ${limited.group} (${(MIRROR_MEMORY_LIMIT.bytes / 2 ** 20).toFixed(0)} MiB)`);
 		try {
 			if (HEAP_PROFILE.enabled) return { rows, heapProfiles: await profileRows(ctx) };
 			if (CPU_PROFILE.enabled) return { rows, cpuProfiles: await cpuProfileRows(ctx) };
@@ -335,6 +356,11 @@ export const P7 = {
 			}
 		} finally {
 			await ctx.emulator.admin('POST', 'config', { rateLimitPerSecond: 0 });
+			try {
+				limited?.remove();
+			} catch {
+				// A process still in it keeps the group; it goes with the machine.
+			}
 		}
 		return { rows };
 	},
