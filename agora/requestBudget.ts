@@ -12,7 +12,9 @@ import { onAbort } from './abortWatch';
  * - at a rate of N per second, a request may leave when fewer than N of this process's requests
  *   can still be inside the service's current second. A request is counted by the service some
  *   time after it leaves here and before its answer comes back, so it occupies its turn until one
- *   second after its answer (or after ANSWER_WAIT_CAP_MS, if the answer is slower than that). The
+ *   second after its answer (while no answer has come, until ANSWER_WAIT_CAP_MS after it was sent
+ *   and a second; an answer that comes later still holds the turn a second after it; a turn never
+ *   used, UNSENT_TURN_CAP_MS after it was given). The
  *   service's own second then never holds more than N of ours, however unevenly the requests
  *   travel (n8n's request path, garbage collection, the network), whether it counts with a rolling
  *   one-second window or a bucket of N refilled N per second;
@@ -35,8 +37,20 @@ export const DECREASE_FACTOR = 0.85;
 export const INCREASE_PER_SECOND = 6;
 /** The pace never drops below this share of the ceiling, nor below 1 per second unless the ceiling is. */
 export const MIN_RATE_SHARE = 0.05;
-/** An answer slower than this is not waited for: the request is taken to have reached the service by then. */
-export const ANSWER_WAIT_CAP_MS = 2000;
+/**
+ * A sent request with no answer after this long is taken to have reached the service by then (it
+ * may never answer). Generous: a request can wait seconds inside n8n after the node sent it (its
+ * credential read queued behind the binary store's file writes while n8n's Batching option runs
+ * its item loop between the answers); at 2 s, 205 requests held up that way reached the service
+ * in the same second as the ones their turns were given to (10,000 downloads, 429 for each).
+ */
+export const ANSWER_WAIT_CAP_MS = 30_000;
+/**
+ * A turn given and neither used nor given back (a caller that never says) counts this long after it
+ * was given, and a second. A turn taken ahead and used later is given back for a fresh one if
+ * other turns were given meanwhile (pacingTurns.ts), so a request never leaves on a turn this old.
+ */
+export const UNSENT_TURN_CAP_MS = 2000;
 const SECOND_MS = 1000;
 /**
  * How far the minimum gap's schedule may be caught up with after a late sleep. In n8n's item loop
@@ -44,6 +58,8 @@ const SECOND_MS = 1000;
  * would let about 10 requests a second leave while it runs.
  */
 export const MAX_CATCH_UP_MS = 100;
+/** The longest single sleep of the granting loop: a turn may wait ANSWER_WAIT_CAP_MS and more for its answer. */
+const SLEEP_SLICE_MS = 1000;
 
 export interface PacerClock {
 	/** Monotonic milliseconds: a wall-clock change (NTP, a test's fake date) must not stall or rush requests. */
@@ -53,10 +69,12 @@ export interface PacerClock {
 
 const realClock: PacerClock = { now: () => performance.now(), sleep: async (ms) => await sleep(ms) };
 
-/** One request's turn: when it left, and when its answer came. */
+/** One request's turn: when it was given, when its request was sent (a turn may be taken ahead), and when its answer came. */
 interface Turn {
 	leftAt: number;
+	sentAt?: number;
 	answeredAt?: number;
+	givenBack?: boolean;
 }
 
 /** What a request was sent under, so that its answer adjusts the pace of the right round and frees its turn. */
@@ -181,9 +199,13 @@ export class AdaptivePacer {
 		return { count, spanMs: (count * SECOND_MS) / this.rate };
 	}
 
-	/** When a turn stops counting: one budget span after its answer, or after the latest its answer is waited for. */
+	/**
+	 * When a turn stops counting: one budget span after its answer (the request reached the service
+	 * before it, however late it was sent), or, while none has come, after the latest its answer is
+	 * waited for, counted from when it was sent.
+	 */
 	private freesAt(turn: Turn, spanMs: number): number {
-		const counted = Math.min(turn.answeredAt ?? Infinity, turn.leftAt + ANSWER_WAIT_CAP_MS);
+		const counted = turn.answeredAt ?? (turn.sentAt === undefined ? turn.leftAt + UNSENT_TURN_CAP_MS : turn.sentAt + ANSWER_WAIT_CAP_MS);
 		return counted + spanMs + this.tuning.marginMs;
 	}
 
@@ -218,6 +240,8 @@ export class AdaptivePacer {
 	private async grantInTurn(): Promise<void> {
 		if (this.granting) return;
 		this.granting = true;
+		// Nobody was waiting: no turns were missed, so the schedule starts now (a burst is spread from its first turn).
+		this.nextSlotAt = Math.max(this.nextSlotAt, this.clock.now());
 		try {
 			while (this.waiting.length > 0) {
 				await this.waitUntilFree();
@@ -261,7 +285,8 @@ export class AdaptivePacer {
 			// Full: wait for the next turn to free (after a decrease several may have to, one after the other).
 			if (kept >= count) readyAt = Math.max(readyAt, nextFreesAt);
 			if (readyAt <= now) return;
-			await this.sleepUnlessWoken(readyAt - now);
+			// In slices: a sleep cut short by a wake still holds its timer until it ends (n8n's sleep cannot be cancelled).
+			await this.sleepUnlessWoken(Math.min(readyAt - now, SLEEP_SLICE_MS));
 		}
 	}
 
@@ -276,14 +301,22 @@ export class AdaptivePacer {
 
 	/** The request sent under `ticket` has its answer (whatever it says): its turn counts for one more second. */
 	answered(ticket: PacerTicket): void {
-		if (ticket.turn && ticket.turn.answeredAt === undefined) {
-			ticket.turn.answeredAt = this.clock.now();
-			this.wake?.();
-		}
+		const turn = ticket.turn;
+		if (!turn || turn.answeredAt !== undefined) return;
+		turn.answeredAt = this.clock.now();
+		// An answer slower than ANSWER_WAIT_CAP_MS: the turn had stopped counting, and counts again for a second.
+		if (!turn.givenBack && !this.turns.includes(turn)) this.turns.push(turn);
+		this.wake?.();
+	}
+
+	/** The request of `ticket` is being sent now (a turn taken ahead may be used a while after it was given). */
+	sending(ticket: PacerTicket): void {
+		if (ticket.turn) ticket.turn.sentAt = this.clock.now();
 	}
 
 	/** A turn that was not used (its request was not ready in time, or never came) no longer counts. */
 	giveBack(ticket: PacerTicket): void {
+		if (ticket.turn) ticket.turn.givenBack = true;
 		const index = ticket.turn ? this.turns.indexOf(ticket.turn) : -1;
 		if (index >= 0) {
 			this.turns.splice(index, 1);

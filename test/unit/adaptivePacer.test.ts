@@ -1,4 +1,4 @@
-import { AdaptivePacer, ANSWER_WAIT_CAP_MS, DECREASE_FACTOR, DEFAULT_REQUESTS_PER_SECOND, INCREASE_PER_SECOND, PacerWaitCancelled } from '../../agora/requestBudget';
+import { AdaptivePacer, ANSWER_WAIT_CAP_MS, DECREASE_FACTOR, DEFAULT_REQUESTS_PER_SECOND, INCREASE_PER_SECOND, PacerWaitCancelled, UNSENT_TURN_CAP_MS } from '../../agora/requestBudget';
 import type { PacerTicket } from '../../agora/requestBudget';
 import { SlidingWindowRateLimiter, TokenBucketRateLimiter } from '../emulator/rate-limit';
 import type { RateLimiter } from '../emulator/rate-limit';
@@ -31,6 +31,17 @@ function busiest(times: number[], spanMs = 1000): number {
 		most = Math.max(most, last - first + 1);
 	}
 	return most;
+}
+
+/** Asks `pacer` for `count` turns at once; the times they were given, in order (`onTicket` runs on each). */
+function takeEach(pacer: AdaptivePacer, clock: FakeClock, count: number, onTicket: (ticket: PacerTicket) => void): number[] {
+	const givenAt: number[] = [];
+	for (let index = 0; index < count; index++)
+		void pacer.take().then((ticket) => {
+			givenAt.push(clock.now());
+			onTicket(ticket);
+		});
+	return givenAt;
 }
 
 /** A seeded generator, so a failing case is the same case every time. */
@@ -155,14 +166,16 @@ describe('the adaptive pacer of one app key', () => {
 		expect(end).toBeLessThan(2700);
 	});
 
-	it('frees a turn that was never used at once, and one whose answer never comes after ANSWER_WAIT_CAP_MS and a second', async () => {
+	it('frees a turn that was given back at once, and one whose request was sent and never answered after ANSWER_WAIT_CAP_MS and a second', async () => {
 		const clock = new FakeClock();
 		const pacer = new AdaptivePacer(2, clock, { minGapShare: 0 });
 		const first = await pacer.take();
 		const second = await pacer.take();
+		pacer.sending(second);
 		let thirdAt: number | undefined;
-		void pacer.take().then(() => {
+		void pacer.take().then((third) => {
 			thirdAt = clock.now();
+			pacer.sending(third);
 		});
 		await clock.advance(100);
 		expect(thirdAt).toBeUndefined();
@@ -170,7 +183,7 @@ describe('the adaptive pacer of one app key', () => {
 		await clock.advance(10);
 		// At once: a turn given back wakes the pacer.
 		expect(thirdAt).toBe(100);
-		// The second is never answered: it counts as reached the service at the cap, and for a second after.
+		// The second is sent and never answered: it counts as reached the service at the cap, and for a second after.
 		let fourthAt: number | undefined;
 		void pacer.take().then(() => {
 			fourthAt = clock.now();
@@ -179,6 +192,15 @@ describe('the adaptive pacer of one app key', () => {
 		expect(second.turn).toBeDefined();
 		expect(fourthAt).toBeGreaterThanOrEqual(ANSWER_WAIT_CAP_MS + 1000);
 		expect(fourthAt).toBeLessThanOrEqual(ANSWER_WAIT_CAP_MS + 1000 + 10);
+	});
+
+	it('a turn given and neither used nor given back stops counting UNSENT_TURN_CAP_MS and a second after it was given', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(1, clock, { minGapShare: 0 });
+		await pacer.take();
+		const releasedAt = takeEach(pacer, clock, 1, () => undefined);
+		await clock.advance(UNSENT_TURN_CAP_MS + 2000);
+		expect(releasedAt).toEqual([UNSENT_TURN_CAP_MS + 1005]);
 	});
 
 	it('gives a turn given back at once, also when every other turn is answered and the pacer sleeps until the next frees (issue 21)', async () => {
@@ -225,6 +247,62 @@ describe('the adaptive pacer of one app key', () => {
 		for (let index = 0; index < 4; index++) void pacer.take().then(() => releasedAt.push(clock.now()));
 		await clock.advance(1000);
 		expect(releasedAt).toEqual([5000, 5050, 5100, 5150]);
+	});
+
+	it('a burst that begins moments after the last one is spread from its first turn too: nobody waited, nothing is caught up with', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(10, clock);
+		await pacer.take();
+		// The next slot was at 50; 70 ms after it (within the 100 ms a late wait may catch up with) a new burst asks.
+		await clock.advance(120);
+		const releasedAt = takeEach(pacer, clock, 3, () => undefined);
+		await clock.advance(1000);
+		expect(releasedAt).toEqual([120, 170, 220]);
+	});
+
+	it.each([
+		// Taken ahead at 0, sent only at 1,500 (n8n's thread busy), answered at 2,600: counted from its grant it would
+		// have freed at 3,005 while the request reached the service up to 2,600.
+		['a turn taken ahead and sent late', 1500, 2600],
+		// Sent at once, its credential read queued behind file writes: it reaches the service at 4,900, answered at 5,000.
+		['a request held up inside n8n for seconds after it was sent', 0, 5000],
+	])('%s keeps its turn until a second after its answer (issue 21)', async (_case, sentAt, answeredAt) => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(1, clock, { minGapShare: 0 });
+		const ticket = await pacer.take();
+		let nextAt: number | undefined;
+		void pacer.take().then(() => (nextAt = clock.now()));
+		await clock.advance(sentAt);
+		pacer.sending(ticket);
+		await clock.advance(answeredAt - sentAt);
+		expect(nextAt).toBeUndefined();
+		pacer.answered(ticket);
+		await clock.advance(5000);
+		expect(nextAt).toBe(answeredAt + 1005);
+	});
+
+	it('a turn whose answer never came stops counting ANSWER_WAIT_CAP_MS and a second after it was sent, and counts again if the answer comes after all (issue 21)', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(2, clock, { minGapShare: 0 });
+		const slow = await pacer.take();
+		pacer.sending(slow);
+		const answeredAtOnce = (ticket: PacerTicket) => {
+			pacer.sending(ticket);
+			pacer.answered(ticket);
+		};
+		// The second of the budget of 2 at once, answered at once (it counts until 1,005); the next when it frees.
+		const releasedAt = takeEach(pacer, clock, 2, answeredAtOnce);
+		const capEnd = ANSWER_WAIT_CAP_MS + 1005;
+		await clock.advance(capEnd + 95);
+		expect(releasedAt).toEqual([0, 1005]);
+		// Both have stopped counting: the slow one at capEnd, the other at 2,010. Now the slow answer comes.
+		pacer.answered(slow);
+		// Two more, sent and not answered yet.
+		const unanswered = takeEach(pacer, clock, 2, (ticket) => pacer.sending(ticket));
+		await clock.advance(2000);
+		// The slow answer says its request reached the service by then: its turn counts a second again. With the budget
+		// of 2 the first goes at once and the second when the slow turn frees, not at once beside it.
+		expect(unanswered).toEqual([capEnd + 95, capEnd + 95 + 1005]);
 	});
 
 	it('slows down on 429 reach_limit once per round, for the requests already waiting too', async () => {

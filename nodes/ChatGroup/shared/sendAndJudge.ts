@@ -75,6 +75,7 @@ export async function sendJudged<T>(context: AgoraContext, app: AgoraApp, send: 
 				renewedToken = true;
 			}
 			options.onSend?.();
+			pacer.sending(ticket);
 			return await send();
 		})().then(
 			(value) => ({ value }),
