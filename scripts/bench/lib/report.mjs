@@ -349,7 +349,7 @@ node scripts/bench/run-bench.mjs --only=P1,P3 --reps=2 --no-docs   # a subset, s
 
 Flags: \`--reps=N\` (default 5), \`--only=P1,P2,P3,P4,P5,P6,P7,P8\`, \`--mirror-rows=2000,10000\`, \`--no-docs\` (print only; partial runs never write this
 file unless \`--docs\` is given), \`--out=FILE\` (write the report there instead), \`--json=FILE\` (raw results), \`--keep\` (keep the temp folder with the n8n user
-folder and the CPU profiles). Needs the n8n ${meta.n8nVersion} install of \`scripts/e2e\` (\`node scripts/e2e/n8n-install.mjs ${meta.n8nVersion}\`, cached in \`$N8N_E2E_CACHE_DIR\` or \`.cache/\`); P5 also needs \`redis-server\` and \`postgresql\` from Debian.
+folder and the CPU profiles). Needs the n8n ${meta.n8nVersion} install of \`scripts/e2e\` (\`node scripts/e2e/n8n-install.mjs ${meta.n8nVersion}\`, cached in \`$N8N_E2E_CACHE_DIR\` or \`.cache/\`); P5 also needs \`redis-server\` and \`postgresql\` from Debian. Investigations, never the figures: \`--heap-profile\`, \`--cpu-profile\`, \`--mirror-env=NAME=value\` and \`--mirror-memory-limit=1G\` (root: n8n in a memory cgroup) with \`--only=P7\`; \`--memory-probe\` with \`--only=P2\`; \`P4_SIDES\`, \`P6_CONFIGS\`, \`P7_SIDES\` (environment) run some sides only.
 
 How it measures: the built package is staged outside the repo (\`stagePackage\`) and loaded through
 \`N8N_CUSTOM_EXTENSIONS\`; credentials and workflows are imported once; every repetition is one
