@@ -16,7 +16,7 @@ import path from 'node:path';
 import { activate, CALLBACK_TRIGGER as TRIGGER, callbackTriggerWorkflow, createThroughApi, productionUrl } from '../../e2e/callback-workflows.mjs';
 import { createN8nEnv } from '../../e2e/n8n-cli.mjs';
 import { N8nApi, startN8nProcess } from '../../e2e/n8n-server.mjs';
-import { fmt, summary } from './stats.mjs';
+import { fmt, percentile, summary } from './stats.mjs';
 import { APP, APP_TOKEN, ORG } from './workflows.mjs';
 
 const GROUP_ID = 'bench-callbacks';
@@ -36,10 +36,6 @@ const STABLE_MS = 20_000;
 const POLLING = { medianMs: 30_000, p95Ms: 57_000, maxMs: 60_000 };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const percentile = (values, p) => {
-	const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
-};
 const spread = (values) => ({ ...summary(values), p95: percentile(values, 95) });
 
 async function openN8n(ctx, { extraEnv = {} }) {

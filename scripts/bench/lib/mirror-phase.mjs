@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { heapTable, summariseHeap } from './heap-summary.mjs';
 import { executeN8n, nodeItems } from './n8n-exec.mjs';
 import { monotonicOffsetUs, summariseProfile } from './profile.mjs';
-import { rotated, summary } from './stats.mjs';
+import { percentile, rotated, summary } from './stats.mjs';
 import * as W from './workflows.mjs';
 
 export const MIRROR_FILE_BYTES = 16 * 1024;
@@ -73,14 +73,7 @@ function memoryLimitedNode(ctx, bytes) {
 }
 const HEAP_HOOK = fileURLToPath(new URL('./heap-probe.cjs', import.meta.url));
 const PACER_TRACE_HOOK = fileURLToPath(new URL('./pacer-trace.cjs', import.meta.url));
-const median = (values) => {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
-};
-const quantile = (values, q) => {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN;
-};
+
 const HOLD_SECONDS = 40;
 const PROFILED_SIDES = [
 	{ key: 'cg', label: 'Agora Chat Group: Get Many (Return All) → Download', wf: (row) => `bP7cgHeap${row.files}` },
@@ -162,7 +155,7 @@ async function measureMirror(ctx, row, side, { cpuProfile } = {}) {
 	}
 	if (traceFile && fs.existsSync(traceFile)) {
 		const { held = [] } = JSON.parse(fs.readFileSync(traceFile, 'utf8'));
-		out.heldMs = { p50: median(held), p95: quantile(held, 0.95) };
+		out.heldMs = { p50: summary(held).median, p95: percentile(held, 95) };
 	}
 	out.listRequests = listRequests.length;
 	out.floorMs = ((row.files + listRequests.length) / RATE_LIMIT) * 1000;

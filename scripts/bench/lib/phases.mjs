@@ -485,8 +485,7 @@ export const P4 = {
 					if (!file || !fs.existsSync(file) || !r.ok) return;
 					const trace = JSON.parse(fs.readFileSync(file, 'utf8'));
 					r.delays = departureDelays(trace.left, r.requests.map((q) => q.receivedAt));
-					const held = [...(trace.held ?? [])].sort((a, b) => a - b);
-					if (held.length) r.delays.heldP50 = held[Math.floor(held.length / 2)];
+					r.delays.heldP50 = summary(trace.held ?? []).median;
 				},
 			});
 			const side = (s) => {

@@ -8,6 +8,12 @@ export function summary(values) {
 	return { n: v.length, median, min: v[0], max: v[v.length - 1] };
 }
 
+/** The p-th percentile (nearest rank) of the finite values; NaN if there are none. */
+export function percentile(values, p) {
+	const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+	return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+}
+
 /** "123 (110–140)" with the given digits. */
 export function fmt(s, digits = 0, unit = '') {
 	if (!s || !s.n) return 'n/a';
