@@ -48,7 +48,8 @@ export const ANSWER_WAIT_CAP_MS = 30_000;
 /**
  * A turn given and neither used nor given back (a caller that never says) counts this long after it
  * was given, and a second. A turn taken ahead and used later is given back for a fresh one if
- * other turns were given meanwhile (pacingTurns.ts), so a request never leaves on a turn this old.
+ * other turns were given meanwhile (pacingTurns.ts); one used after this long counts again from
+ * when it is sent.
  */
 export const UNSENT_TURN_CAP_MS = 2000;
 const SECOND_MS = 1000;
@@ -305,13 +306,21 @@ export class AdaptivePacer {
 		if (!turn || turn.answeredAt !== undefined) return;
 		turn.answeredAt = this.clock.now();
 		// An answer slower than ANSWER_WAIT_CAP_MS: the turn had stopped counting, and counts again for a second.
-		if (!turn.givenBack && !this.turns.includes(turn)) this.turns.push(turn);
+		this.countAgain(turn);
 		this.wake?.();
 	}
 
 	/** The request of `ticket` is being sent now (a turn taken ahead may be used a while after it was given). */
 	sending(ticket: PacerTicket): void {
-		if (ticket.turn) ticket.turn.sentAt = this.clock.now();
+		if (!ticket.turn) return;
+		ticket.turn.sentAt = this.clock.now();
+		// A turn taken ahead that had stopped counting (UNSENT_TURN_CAP_MS) counts again while its request is out.
+		this.countAgain(ticket.turn);
+	}
+
+	/** A turn dropped as no longer counting is counted again when its use shows it does (never one given back). */
+	private countAgain(turn: Turn): void {
+		if (!turn.givenBack && !this.turns.includes(turn)) this.turns.push(turn);
 	}
 
 	/** A turn that was not used (its request was not ready in time, or never came) no longer counts. */

@@ -238,6 +238,27 @@ describe('the adaptive pacer of one app key', () => {
 		expect(end).toBeLessThan(6000);
 	});
 
+	it('a turn taken ahead and sent after UNSENT_TURN_CAP_MS counts again while its request is out', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer(2, clock, { minGapShare: 0 });
+		const ahead = await pacer.take();
+		const answeredAtOnce = (ticket: PacerTicket) => {
+			pacer.sending(ticket);
+			pacer.answered(ticket);
+		};
+		answeredAtOnce(await pacer.take());
+		// Others take the second turn of the budget, one after another, each answered at once.
+		const others = takeEach(pacer, clock, 3, answeredAtOnce);
+		await clock.advance(UNSENT_TURN_CAP_MS + 1500);
+		// The unsent turn stopped counting at UNSENT_TURN_CAP_MS and a second, when the third of the others got its turn.
+		expect(others).toEqual([1005, 2010, UNSENT_TURN_CAP_MS + 1005]);
+		// Now its request leaves after all: with the third's turn still counting, the budget of 2 is full.
+		pacer.sending(ahead);
+		const next = takeEach(pacer, clock, 1, (ticket) => pacer.sending(ticket));
+		await clock.advance(400);
+		expect(next).toEqual([]);
+	});
+
 	it('after a quiet spell, spreads the next turns again rather than sending the missed ones at once', async () => {
 		const clock = new FakeClock();
 		const pacer = new AdaptivePacer(10, clock);
