@@ -137,15 +137,16 @@ async function measureMirror(ctx, row, side, { cpuProfile } = {}) {
 	// Where the time goes: the list node, n8n between the nodes, its loop before the first download, the downloads
 	// themselves (first arrival to last answer), and n8n after the last answer until the node ends.
 	const lastAnswer = Math.max(...downloadRequests.map((q) => q.answeredAt ?? q.receivedAt));
-	out.phasesMs = {
-		list: list.executionTime,
-		betweenNodes: downloads[0].startTime - (list.startTime + list.executionTime),
-		beforeFirstDownload: firstDownload - downloads[0].startTime,
-		downloads: lastAnswer - firstDownload,
-		afterLastAnswer: end - lastAnswer,
-	};
-	// From the download node's start to its first request at the service: n8n's loop over the items.
-	out.firstDownloadMs = Number.isFinite(firstDownload) ? firstDownload - downloads[0].startTime : undefined;
+	if (Number.isFinite(firstDownload)) {
+		out.phasesMs = {
+			list: list.executionTime,
+			betweenNodes: downloads[0].startTime - (list.startTime + list.executionTime),
+			// From the download node's start to its first request at the service: n8n's loop over the items.
+			beforeFirstDownload: firstDownload - downloads[0].startTime,
+			downloads: lastAnswer - firstDownload,
+			afterLastAnswer: end - lastAnswer,
+		};
+	}
 	const profileFile = path.join(ctx.work, profileName);
 	if (cpuProfile && fs.existsSync(profileFile)) {
 		const windowStartUs = downloads[0].startTime * 1000 + offsetUs;
@@ -341,7 +342,7 @@ export const P7 = {
 						treeIdleMiB: summary(ok.map((r) => r.tree?.idleMiB)),
 						treeGrowthMiB: summary(ok.map((r) => r.tree?.growthMiB)),
 						mainGrowthMiB: summary(ok.map((r) => r.main?.growthMiB)),
-						firstDownloadMs: summary(ok.map((r) => r.firstDownloadMs)),
+						firstDownloadMs: summary(ok.map((r) => r.phasesMs?.beforeFirstDownload)),
 						heldP50Ms: summary(ok.map((r) => r.heldMs?.p50)),
 						heldP95Ms: summary(ok.map((r) => r.heldMs?.p95)),
 						failures: runs[key].filter((r) => !r.ok).map((r) => `rep ${r.rep + 1}: ${r.error}`),

@@ -515,7 +515,8 @@ export const P4 = {
 		}
 	},
 	targets(res) {
-		return ['cgWindow', 'cgBucket'].map((key) => {
+		// A side left out with P4_SIDES has no target.
+		return ['cgWindow', 'cgBucket'].filter((key) => res[key]).map((key) => {
 			const r = res[key];
 			const met = r.okPerSec.median >= 97 && r.flowOkPerSec.median >= 97 && r.failedItems.max === 0 && r.refusedPct.max <= 1;
 			return {
