@@ -8,7 +8,7 @@ import type { IBinaryData, IDataObject, IExecuteFunctions, INodeExecutionData } 
 
 import { downloadSharedFile, fileExtension } from '../ChatGroup/shared/downloadedFile';
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName } from '../ChatGroup/shared/fileNames';
-import { readSharedFiles } from '../ChatGroup/shared/sharedFileList';
+import { findSharedFile } from '../ChatGroup/shared/sharedFileList';
 import type { SharedFile } from '../ChatGroup/shared/sharedFileList';
 import { DEFAULT_RETRY_POLICY, RetryBudget } from '../ChatGroup/shared/retryPolicy';
 import type { CallbackFile } from './callbackFormats';
@@ -42,7 +42,7 @@ async function downloadFile(context: IExecuteFunctions, groupId: string, file: C
 /** The file's entry in the group's list; a list that cannot be read names nothing (the Download operation does the same). */
 async function listedFile(context: IExecuteFunctions, groupId: string, fileId: string): Promise<SharedFile | undefined> {
 	try {
-		return (await readSharedFiles(context, groupId)).find((entry) => entry.file_id === fileId);
+		return await findSharedFile(context, groupId, fileId);
 	} catch {
 		return undefined;
 	}

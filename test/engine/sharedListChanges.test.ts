@@ -4,6 +4,8 @@
  * the execution holds it (or is reading it); it is read again once older than its age limit; and an
  * upload's recovery shares a read in flight when that read's first page left after the attempt.
  */
+// The engine loads the built package: spy on the module it runs.
+import * as sharedFileList from '../../dist/nodes/ChatGroup/shared/sharedFileList';
 import { lineWorkflow } from '../support/workflow';
 import { appTokenCredentials, APP_TOKEN, binaryItem, GROUP_ID, sampleBytes, useTestBed } from './fixtures';
 
@@ -114,5 +116,50 @@ describe('11: an upload\'s recovery shares a list read whose first page left aft
 		expect(bed.emulator.requests.filter((request) => request.operation === 'uploadFile')).toHaveLength(5);
 		// The list read before the uploads (3 pages) and one read after them (3 pages); before: 5 reads of 3 pages.
 		expect(listings()).toHaveLength(6);
+	});
+});
+
+describe('Issue 21: the execution\'s list is merged with its changes once per change, not once per item', () => {
+	it('items that change nothing share one copy of the list (each Upload item read a fresh merge of every file: 10^8 steps for 10,000 items in a full group)', async () => {
+		for (const name of ['a.txt', 'b.txt', 'c.txt']) bed.emulator.addFile(GROUP_ID, { fileName: name, bytes: Buffer.from(name) });
+		const reads = jest.spyOn(sharedFileList, 'readSharedFiles');
+		let result;
+		let answers: Array<Promise<unknown>> = [];
+		try {
+			result = await bed.engine.run(file('upload', { options: { ifFileExists: 'skip' } }), {
+				items: ['a.txt', 'b.txt', 'c.txt'].map((name) => binaryItem(Buffer.from(name), name)),
+			});
+		} finally {
+			// Restoring clears what the spy recorded.
+			answers = reads.mock.results.map((call) => call.value as Promise<unknown>);
+			reads.mockRestore();
+		}
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json.skipped)).toEqual([true, true, true]);
+		const lists = await Promise.all(answers);
+		expect(lists).toHaveLength(3);
+		expect(lists[1]).toBe(lists[0]);
+		expect(lists[2]).toBe(lists[0]);
+		expect(listings()).toHaveLength(1);
+	});
+
+	it('an upload makes a new copy: a later Download without File Name is named from it, and earlier copies stay as they were', async () => {
+		const old = bed.emulator.addFile(GROUP_ID, { fileName: 'old.txt', bytes: Buffer.from('old') });
+		const { outputs, error } = await bed.engine.runWorkflow(
+			lineWorkflow('list, upload, download', [
+				{ name: 'List', parameters: file('getAll', { returnAll: true }) },
+				{ name: 'Make the file', type: bed.engine.defineStepNode('makeNewFile', (items) => {
+					items.splice(0, items.length, binaryItem(Buffer.from('new'), 'new.txt'));
+				}) },
+				{ name: 'Upload', parameters: file('upload', { options: { ifFileExists: 'skip' } }) },
+				{ name: 'Download', parameters: file('download', { fileId: '={{ $json.file_id }}' }) },
+				{ name: 'Download the old one', parameters: file('download', { fileId: old.fileId }), extra: once },
+			]),
+		);
+		expect(error).toBeUndefined();
+		expect(outputs.List.map((item) => item.json.file_name)).toEqual(['old.txt']);
+		expect(outputs.Download.map((item) => [item.json.fileName, item.binary?.data.fileName])).toEqual([['new.txt', 'new.txt']]);
+		expect(outputs['Download the old one'].map((item) => item.json.fileName)).toEqual(['old.txt']);
+		expect(listings()).toHaveLength(1);
 	});
 });

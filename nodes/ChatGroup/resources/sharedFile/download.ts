@@ -14,7 +14,7 @@ import { fileExtension, storeDownloadedBody } from '../../shared/downloadedFile'
 import { fileNameFromContentDisposition, GENERIC_MIME_TYPE, mimeTypeFromName } from '../../shared/fileNames';
 import { itemRequest, withRetries } from '../../shared/itemHook';
 import { itemParameter } from '../../shared/itemParameters';
-import { readSharedFiles } from '../../shared/sharedFileList';
+import { findSharedFile } from '../../shared/sharedFileList';
 import { inputError, readIdentifier } from '../../shared/validation';
 
 function readIds(context: IExecuteSingleFunctions): { groupId: string; fileId: string } {
@@ -65,7 +65,7 @@ async function storeDownloadedFile(
  */
 async function lookUpFileName(context: IExecuteSingleFunctions, groupId: string, fileId: string): Promise<string | undefined> {
 	try {
-		return (await readSharedFiles(context, groupId)).find((file) => file.file_id === fileId)?.file_name;
+		return (await findSharedFile(context, groupId, fileId))?.file_name;
 	} catch {
 		return undefined;
 	}

@@ -242,9 +242,8 @@ async function sendUpload(
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 	upload: UploadPlan,
 	groupId: string,
-	listedBefore: SharedFile[],
+	listedBefore: readonly SharedFile[],
 ): Promise<IDataObject> {
-	const knownBefore = new Set(listedBefore.map((file) => file.file_id));
 	const headers = requestData.options.headers ?? {};
 	const boundary = String(headers['Content-Type']).split('boundary=')[1];
 	const attempts: Attempt[] = [];
@@ -261,7 +260,7 @@ async function sendUpload(
 		}
 	};
 	const lookForStoredFile = async (): Promise<UploadOutcome | undefined> => {
-		const found = await findStoredUpload(context, upload, groupId, knownBefore, attempts);
+		const found = await findStoredUpload(context, upload, groupId, new Set(listedBefore.map((file) => file.file_id)), attempts);
 		if (found instanceof NodeOperationError) return { kind: 'ambiguous', error: found };
 		return found ? { kind: 'stored', file: asUploadAnswer(String(requestData.options.baseURL), groupId, found) } : undefined;
 	};
@@ -276,7 +275,7 @@ async function deleteReplaced(
 	context: IExecuteSingleFunctions,
 	groupId: string,
 	kept: { file: IDataObject; uploaded: boolean },
-	older: SharedFile[],
+	older: readonly SharedFile[],
 ): Promise<string[]> {
 	const { file: stored, uploaded } = kept;
 	const replaced: string[] = [];
