@@ -36,6 +36,12 @@ const SIDES = [
 		label: `Agora Chat Group, Request Options → Batching ${REQUEST_BATCHING.size} items / ${REQUEST_BATCHING.intervalMs} ms (downloads start while n8n still prepares the rest): an extra line, a user's setting`,
 		wf: (row) => `bP7batch${row.files}`,
 	},
+	{
+		key: 'cgListName',
+		label: 'Agora Chat Group, Download with File Name left empty (the node names each file from the group\'s list, which Get Many read for this execution): an extra line, the workflow\'s shape',
+		wf: (row) => `bP7name${row.files}`,
+		once: true,
+	},
 	// P7_SIDES=cg (for instance) runs only those; the report needs all three.
 ].filter((s) => !process.env.P7_SIDES || process.env.P7_SIDES.split(',').includes(s.key));
 
@@ -296,6 +302,7 @@ export const P7 = {
 			W.mirrorHttp(`bP7http${row.files}`, { groupId: row.group, baseUrl: emulatorUrl }),
 			W.mirrorChatGroup(`bP7loop${row.files}`, { groupId: row.group, loopBatchSize: LOOP_BATCH }),
 			W.mirrorChatGroup(`bP7batch${row.files}`, { groupId: row.group, requestBatching: REQUEST_BATCHING }),
+			W.mirrorChatGroup(`bP7name${row.files}`, { groupId: row.group, fileNameFromNode: true }),
 			W.mirrorChatGroup(`bP7cgHeap${row.files}`, { groupId: row.group, holdSeconds: HOLD_SECONDS }),
 			W.mirrorHttp(`bP7httpHeap${row.files}`, { groupId: row.group, baseUrl: emulatorUrl, holdSeconds: HOLD_SECONDS }),
 		]),

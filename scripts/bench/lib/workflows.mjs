@@ -191,13 +191,16 @@ function hold(seconds) {
 	return { name: 'Hold', type: 'n8n-nodes-base.wait', typeVersion: 1.1, parameters: { resume: 'timeInterval', amount: seconds, unit: 'seconds' } };
 }
 
-/** Agora Chat Group: Get Many (Return All) → Download, the file name taken from the list (holdSeconds: see hold()). */
-export function mirrorChatGroup(id, { groupId, cred = CRED.agoraDefault, loopBatchSize, holdSeconds, requestBatching }) {
+/**
+ * Agora Chat Group: Get Many (Return All) → Download, the file name mapped from the list item (holdSeconds: see hold()).
+ * fileNameFromNode: File Name left empty, the node names each file from the group's list itself.
+ */
+export function mirrorChatGroup(id, { groupId, cred = CRED.agoraDefault, loopBatchSize, holdSeconds, requestBatching, fileNameFromNode = false }) {
 	const list = named('List', chatGroup({ resource: 'sharedFile', operation: 'getAll', groupId, returnAll: true, filters: {} }, cred));
 	// requestBatching: n8n's Request Options → Batching (items per batch, interval in ms) on the download node.
 	const requestOptions = requestBatching ? { requestOptions: { batching: { batch: { batchSize: requestBatching.size, batchInterval: requestBatching.intervalMs } } } } : {};
 	const download = chatGroup(
-		{ resource: 'sharedFile', operation: 'download', groupId, fileId: '={{ $json.file_id }}', binaryPropertyName: 'data', options: { fileName: '={{ $json.file_name }}' }, ...requestOptions },
+		{ resource: 'sharedFile', operation: 'download', groupId, fileId: '={{ $json.file_id }}', binaryPropertyName: 'data', options: fileNameFromNode ? {} : { fileName: '={{ $json.file_name }}' }, ...requestOptions },
 		cred,
 		{ continueOnFail: true },
 	);
