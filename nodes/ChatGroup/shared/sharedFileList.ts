@@ -283,6 +283,8 @@ async function sharedFileView(context: AgoraContext, groupId: string, options: R
 			if (readAsOf >= list.readAsOf) {
 				list.read = read;
 				list.readAsOf = readAsOf;
+				// The view of the older read is not kept beside the new one (the cache's bounds count reads).
+				if (list.view?.of !== read) list.view = undefined;
 				touch(key, list);
 			}
 			return read;
