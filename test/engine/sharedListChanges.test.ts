@@ -143,6 +143,28 @@ describe('Issue 21: the execution\'s list is merged with its changes once per ch
 		expect(listings()).toHaveLength(1);
 	});
 
+	it('Upload\'s same-name check compares each listed name once per list, not once per item (a folder into a full group: 10,000 names per file)', async () => {
+		const seeded = bed.emulator.seedFiles(GROUP_ID, 50);
+		const uploads = seeded.slice(0, 3).map((entry) => binaryItem(Buffer.from(`seed file ${entry.fileName}`), entry.fileName));
+		const seededNames = new Set(seeded.map((entry) => entry.fileName));
+		const realNormalize = String.prototype.normalize;
+		let namesCompared = 0;
+		const normalize = jest.spyOn(String.prototype, 'normalize').mockImplementation(function (this: string, form?: string) {
+			if (seededNames.has(String(this))) namesCompared++;
+			return realNormalize.call(this, form);
+		});
+		let result;
+		try {
+			result = await bed.engine.run(file('upload', { options: { ifFileExists: 'skip' } }), { items: uploads });
+		} finally {
+			normalize.mockRestore();
+		}
+		expect(result.error).toBeUndefined();
+		expect(result.items.map((item) => item.json.skipped)).toEqual([true, true, true]);
+		// The 50 listed names once, and each item's own name (its lookup and its name lock): at most 56. Before: 303.
+		expect(namesCompared).toBeLessThanOrEqual(seeded.length + 2 * uploads.length);
+	});
+
 	it('an upload makes a new copy: a later Download without File Name is named from it, and earlier copies stay as they were', async () => {
 		const old = bed.emulator.addFile(GROUP_ID, { fileName: 'old.txt', bytes: Buffer.from('old') });
 		const { outputs, error } = await bed.engine.runWorkflow(

@@ -20,6 +20,7 @@ import { itemParameter } from '../../shared/itemParameters';
 import { multipartContentType, multipartFrame, newBoundary } from '../../shared/multipart';
 import { sharedFilePath } from '../../shared/paths';
 import {
+	filesNamed,
 	isClaimedFile,
 	readSharedFiles,
 	recordDeletedFile,
@@ -323,7 +324,7 @@ async function uploadSharedFile(
 	return await withFileNameLock(this, groupId, upload.fileName, async () => {
 		const listed = await readSharedFiles(this, groupId);
 		if (ifFileExists === 'keepBoth') return [pairedWith(this, await sendUpload(this, requestData, upload, groupId, listed))];
-		const sameName = listed.filter((file) => sameFileName(file.file_name, upload.fileName));
+		const sameName = filesNamed(listed, upload.fileName);
 		if (ifFileExists === 'skip') {
 			if (sameName.length) return [pairedWith(this, { ...asUploadAnswer(baseUrl, groupId, sameName[0]), skipped: true })];
 			return [pairedWith(this, { ...(await sendUpload(this, requestData, upload, groupId, listed)), skipped: false })];
