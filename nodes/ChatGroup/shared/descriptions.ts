@@ -119,7 +119,7 @@ export const fileNameOption: INodeProperties = {
 	default: '',
 	placeholder: 'e.g. {{ $json.file_name }}',
 	description:
-		'Upload: the name to store the file under, instead of the name the binary data carries. Download: the name of the output file; without it the name comes from the service, else from the group\'s file list (read once per run).',
+		'Upload: the name to store the file under, instead of the name the binary data carries. Download: the name of the output file; left empty, the name comes from the service, else from the group\'s file list (read once per run; after Get Many of the same group it costs nothing, so leave it empty there).',
 	displayOptions: { show: { '/operation': ['upload', 'download'] } },
 };
 
