@@ -167,7 +167,9 @@ describe('Issue 21: the execution\'s list is merged with its changes once per ch
 
 	it('an upload makes a new copy: a later Download without File Name is named from it, and earlier copies stay as they were', async () => {
 		const old = bed.emulator.addFile(GROUP_ID, { fileName: 'old.txt', bytes: Buffer.from('old') });
-		const { outputs, error } = await bed.engine.runWorkflow(
+		const reads = jest.spyOn(sharedFileList, 'readSharedFiles');
+		let answers: Array<Promise<unknown>> = [];
+		const run = bed.engine.runWorkflow(
 			lineWorkflow('list, upload, download', [
 				{ name: 'List', parameters: file('getAll', { returnAll: true }) },
 				{ name: 'Make the file', type: bed.engine.defineStepNode('makeNewFile', (items) => {
@@ -178,7 +180,19 @@ describe('Issue 21: the execution\'s list is merged with its changes once per ch
 				{ name: 'Download the old one', parameters: file('download', { fileId: old.fileId }), extra: once },
 			]),
 		);
+		let ran;
+		try {
+			ran = await run;
+		} finally {
+			answers = reads.mock.results.map((call) => call.value as Promise<unknown>);
+			reads.mockRestore();
+		}
+		const { outputs, error } = ran;
 		expect(error).toBeUndefined();
+		// The copy Get Many and Upload's same-name check read before the upload still holds only the old file.
+		const before = (await Promise.all(answers)) as Array<Array<{ file_name: string }>>;
+		expect(before.length).toBeGreaterThanOrEqual(1);
+		for (const copy of before) expect(copy.map((entry) => entry.file_name)).toEqual(['old.txt']);
 		expect(outputs.List.map((item) => item.json.file_name)).toEqual(['old.txt']);
 		expect(outputs.Download.map((item) => [item.json.fileName, item.binary?.data.fileName])).toEqual([['new.txt', 'new.txt']]);
 		expect(outputs['Download the old one'].map((item) => item.json.fileName)).toEqual(['old.txt']);

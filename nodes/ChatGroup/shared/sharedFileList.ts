@@ -57,7 +57,8 @@ export function sameFileName(a: string, b: string): boolean {
 	return comparableName(a) === comparableName(b);
 }
 
-/** Each list's files by comparable name, made once per list (lists are shared and never changed in place). */
+/** Each list's files by id and by comparable name, made once per list (lists are shared and never changed in place). */
+const filesById = new WeakMap<readonly SharedFile[], Map<string, SharedFile>>();
 const filesByName = new WeakMap<readonly SharedFile[], Map<string, SharedFile[]>>();
 
 /**
@@ -183,18 +184,11 @@ interface CachedList {
 	added: Map<string, SharedFile>;
 	removed: Set<string>;
 	/**
-	 * A read with the changes applied, made once per read and change rather than per caller (a
-	 * Download of 10,000 files looks up each file's name: merging 10,000 entries per item was
-	 * 10^8 steps, and as much garbage).
+	 * The read `of` with the changes applied, made once per read and change rather than per caller
+	 * (a Download of 10,000 files looks up each file's name: merging 10,000 entries per item was
+	 * 10^8 steps, and as much garbage). Shared by every caller: never changed in place.
 	 */
-	view?: ListView;
-}
-
-/** The files as this execution knows them, newest first, and by id. Shared by every caller: never changed in place. */
-interface ListView {
-	of: SharedFile[];
-	files: readonly SharedFile[];
-	byId?: Map<string, SharedFile>;
+	view?: { of: SharedFile[]; files: readonly SharedFile[] };
 }
 
 const cachedLists = new Map<string, CachedList>();
@@ -233,13 +227,13 @@ async function readAllPages(context: AgoraContext, groupId: string, onFirstPageS
 	return [...files.values()];
 }
 
-function withChanges(list: CachedList, read: SharedFile[]): ListView {
-	if (list.view?.of === read) return list.view;
+function withChanges(list: CachedList, read: SharedFile[]): readonly SharedFile[] {
+	if (list.view?.of === read) return list.view.files;
 	const readIds = new Set(read.map((file) => file.file_id));
 	const added = [...list.added.values()].filter((file) => !readIds.has(file.file_id));
 	const files = [...read, ...added].filter((file) => !list.removed.has(file.file_id));
 	list.view = { of: read, files: added.length ? files.sort((a, b) => b.created - a.created) : files };
-	return list.view;
+	return list.view.files;
 }
 
 export interface ReadSharedFilesOptions {
@@ -275,17 +269,6 @@ export async function readSharedFiles(
 	groupId: string,
 	options: ReadSharedFilesOptions = {},
 ): Promise<readonly SharedFile[]> {
-	return (await sharedFileView(context, groupId, options)).files;
-}
-
-/** One file of the group as this execution knows it (the list read as readSharedFiles reads it), by id. */
-export async function findSharedFile(context: AgoraContext, groupId: string, fileId: string): Promise<SharedFile | undefined> {
-	const view = await sharedFileView(context, groupId);
-	view.byId ??= new Map(view.files.map((file) => [file.file_id, file]));
-	return view.byId.get(fileId);
-}
-
-async function sharedFileView(context: AgoraContext, groupId: string, options: ReadSharedFilesOptions = {}): Promise<ListView> {
 	const { key, list, scoped } = await cachedList(context, groupId);
 	const now = Date.now();
 	const freshSince = options.fresh === true ? now : typeof options.fresh === 'number' ? options.fresh : undefined;
@@ -324,6 +307,17 @@ async function sharedFileView(context: AgoraContext, groupId: string, options: R
 	return withChanges(list, await inFlight);
 }
 
+/** One file of the group as this execution knows it (the list as readSharedFiles reads it), by id. */
+export async function findSharedFile(context: AgoraContext, groupId: string, fileId: string): Promise<SharedFile | undefined> {
+	const files = await readSharedFiles(context, groupId);
+	let byId = filesById.get(files);
+	if (!byId) {
+		byId = new Map(files.map((file) => [file.file_id, file]));
+		filesById.set(files, byId);
+	}
+	return byId.get(fileId);
+}
+
 /**
  * This execution's copy of the list, if it holds one recent enough (its age limit, 10 minutes) or
  * is reading it; nothing is read here.
@@ -331,9 +325,9 @@ async function sharedFileView(context: AgoraContext, groupId: string, options: R
 export async function knownSharedFiles(context: AgoraContext, groupId: string): Promise<readonly SharedFile[] | undefined> {
 	const { list, scoped } = await cachedList(context, groupId);
 	const inFlight = sharableRead(list, undefined);
-	if (inFlight) return withChanges(list, await inFlight).files;
+	if (inFlight) return withChanges(list, await inFlight);
 	if (!scoped || !list.read || list.readAsOf < Date.now() - SCOPED_MAX_AGE_MS) return undefined;
-	return withChanges(list, list.read).files;
+	return withChanges(list, list.read);
 }
 
 /** An upload of this execution: later items see the file, and no other item can claim it as its own. */

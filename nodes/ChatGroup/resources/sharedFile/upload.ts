@@ -25,7 +25,6 @@ import {
 	readSharedFiles,
 	recordDeletedFile,
 	recordUploadedFile,
-	sameFileName,
 	serviceClockOffset,
 	withFileNameLock,
 } from '../../shared/sharedFileList';
@@ -212,8 +211,8 @@ async function findStoredUpload(
 	const files = await readSharedFiles(context, groupId, { fresh: attempts[attempts.length - 1].endedAt });
 	const { earliest, windows } = await creationBounds(context, attempts);
 	const candidates: SharedFile[] = [];
-	for (const file of files) {
-		if (!sameFileName(file.file_name, upload.fileName) || file.file_size !== upload.fileSize) continue;
+	for (const file of filesNamed(files, upload.fileName)) {
+		if (file.file_size !== upload.fileSize) continue;
 		if (file.created < earliest || listedBefore.has(file.file_id)) continue;
 		if (await isClaimedFile(context, groupId, file.file_id)) continue;
 		candidates.push(file);
